@@ -1,0 +1,16 @@
+"""Entry point for ``photofinish`` and ``python -m gui``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    """Run the command line and return its exit status."""
+    from gui.cli import main as cli_main
+
+    return cli_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

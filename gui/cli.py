@@ -1,0 +1,337 @@
+"""The command line: subcommands for scripts, and the window when none is given.
+
+Arguments are parsed before anything imports Qt, so the data commands start fast
+and work on machines without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gui import paths
+from gui.core.importing import ImportFileError
+from gui.core.model import Competitor, Race
+from gui.core.store import SessionError, Store
+
+log = logging.getLogger("photofinish")
+
+SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot")
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad input on the command line: reported as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every subcommand."""
+    parser = _Parser(
+        prog="photofinish",
+        description="Follow a race between two counters toward a milestone.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("sample", help="write a copy of the bundled 2009 race")
+    p.add_argument("out", metavar="OUT.db")
+
+    p = sub.add_parser("new", help="create a new race session")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--title", required=True)
+    p.add_argument("--milestone", required=True, type=_positive_int)
+    p.add_argument(
+        "--competitor",
+        action="append",
+        required=True,
+        metavar="HANDLE[=NAME]",
+        help="repeat for each competitor (two or more); the first two race head to head",
+    )
+    p.add_argument("--tz", default=None, help="display time zone (IANA name); default: local")
+    p.add_argument("--platform", default="", help="where the counts come from, e.g. bluesky")
+
+    p = sub.add_parser("import", help="import snapshots and annotations (CSV or JSON Lines)")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("summary", help="the race in numbers")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="snapshots out as CSV in the import format")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("out", metavar="OUT.csv")
+
+    p = sub.add_parser("screenshot", help="render the main window headless to PNG")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("out", metavar="OUT.png")
+    p.add_argument("--size", default="1600x900", type=_size, metavar="WIDTHxHEIGHT")
+    p.add_argument("--at", default=None, metavar="ISO-TIME", help="show the race as of then")
+    return parser
+
+
+def build_gui_parser() -> argparse.ArgumentParser:
+    """The parser for opening the window."""
+    parser = _Parser(
+        prog="photofinish",
+        description="Open the race window (default: the bundled 2009 race, replaying). "
+        f"Subcommands: {', '.join(SUBCOMMANDS)}; see 'photofinish --help'.",
+    )
+    parser.add_argument("session", nargs="?", metavar="SESSION")
+    parser.add_argument("--debug", action="store_true")
+    parser.add_argument("--no-replay", action="store_true", help="show the race as stored")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return n
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not (200 <= w <= 10000 and 150 <= h <= 10000):
+        raise argparse.ArgumentTypeError(f"size out of range: {text!r}")
+    return w, h
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    wants_sub = any(a in SUBCOMMANDS for a in args_list[:2]) or any(
+        a in ("-h", "--help") for a in args_list[:1]
+    )
+    try:
+        if wants_sub:
+            args = build_parser().parse_args(args_list)
+            return _run_subcommand(args)
+        gui_args = build_gui_parser().parse_args(args_list)
+        return run_gui(gui_args)
+    except (UsageError, SessionError, ImportFileError) as exc:
+        print(f"photofinish: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence for the command line
+        if debug:
+            raise
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"photofinish: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _run_subcommand(args: argparse.Namespace) -> int:
+    handlers = {
+        "sample": cmd_sample,
+        "new": cmd_new,
+        "import": cmd_import,
+        "summary": cmd_summary,
+        "export": cmd_export,
+        "screenshot": cmd_screenshot,
+    }
+    return handlers[args.command](args)
+
+
+def _writable_target(path: str) -> Path:
+    p = Path(path)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{p}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"{p}: folder {parent} is not writable")
+    return p
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Write a copy of the bundled race."""
+    out = _writable_target(args.out)
+    if out.exists():
+        raise UsageError(f"{out}: already exists; choose another name")
+    source = paths.sample_session()
+    with Store.open(source, read_only=True) as store:
+        store.backup_to(out)
+    print(out)
+    return 0
+
+
+def _local_zone_name() -> str:
+    tz = os.environ.get("TZ", "").lstrip(":")
+    candidates = [tz] if tz else []
+    try:
+        link = os.readlink("/etc/localtime")
+        if "zoneinfo/" in link:
+            candidates.append(link.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return "UTC"
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Create a session."""
+    out = _writable_target(args.session)
+    if len(args.competitor) < 2:
+        raise UsageError("new: give at least two --competitor HANDLE[=NAME]")
+    tz = args.tz or _local_zone_name()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"new: unknown time zone {tz!r} (use an IANA name such as Europe/Paris)"
+        ) from None
+    comps = []
+    seen: set[str] = set()
+    for spec in args.competitor:
+        handle, _, name = spec.partition("=")
+        handle = handle.strip().lstrip("@")
+        if not handle:
+            raise UsageError(f"new: empty handle in --competitor {spec!r}")
+        if handle in seen:
+            raise UsageError(f"new: competitor {handle!r} given twice")
+        seen.add(handle)
+        comps.append(Competitor(handle, name.strip() or handle, ""))
+    race = Race(args.title, args.milestone, args.platform, tz)
+    Store.create(out, race, comps).close()
+    print(out)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a file into a session."""
+    from gui.core.operations import import_file
+
+    with Store.open(args.session) as store:
+        if store.read_only:
+            raise SessionError(args.session, "is read-only; nothing was imported")
+        report = import_file(store, args.file)
+    if args.json:
+        print(json.dumps(report.as_json()))
+    else:
+        print(
+            f"Imported {report.imported:,} snapshots and {report.annotations:,} annotations; "
+            f"{report.duplicates:,} duplicates skipped; {len(report.skipped):,} bad lines."
+        )
+        if report.competitors_added:
+            print("New competitors: " + ", ".join(report.competitors_added))
+        for s in report.skipped[:50]:
+            print(f"  line {s.line}: {s.reason}", file=sys.stderr)
+        if len(report.skipped) > 50:
+            print(f"  ... and {len(report.skipped) - 50} more", file=sys.stderr)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print the race in numbers."""
+    from gui.core.operations import summary, summary_text
+
+    with Store.open(args.session, read_only=True) as store:
+        data = summary(store)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(summary_text(data), end="")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export snapshots as CSV."""
+    from gui.core.operations import export_csv
+
+    out = _writable_target(args.out)
+    with Store.open(args.session, read_only=True) as store:
+        rows = export_csv(store, out)
+    print(f"{rows:,} snapshots written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    """Render the window offscreen to a PNG."""
+    from gui.core.importing import parse_timestamp
+    from gui.core.operations import zone_of
+
+    out = _writable_target(args.out)
+    with Store.open(args.session, read_only=True) as store:
+        zone = zone_of(store.race().display_tz)
+    at_ms = None
+    if args.at:
+        try:
+            at_ms = parse_timestamp(args.at, zone)
+        except ValueError as exc:
+            raise UsageError(f"screenshot: --at: {exc}") from None
+    if not has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.ui.render import render_window
+
+    render_window(Path(args.session), out, args.size, at_ms)
+    print(out)
+    return 0
+
+
+def has_display() -> bool:
+    """Whether a window can be shown (X11, Wayland, or an explicit Qt platform)."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the window, or without a display print the summary and write a screenshot."""
+    session = Path(args.session) if args.session else paths.demo_session()
+    replay = not args.no_replay and args.session is None
+    if not has_display():
+        from gui.core.operations import summary, summary_text
+
+        print(
+            "photofinish: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "printing the race summary and writing a screenshot instead.",
+            file=sys.stderr,
+        )
+        with Store.open(session, read_only=True) as store:
+            print(summary_text(summary(store)), end="")
+        out = paths.screenshot_dir() / f"{session.stem}.png"
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from gui.ui.render import render_window
+
+        render_window(session, out, (1600, 900), None)
+        print(f"Screenshot of the window: {out}")
+        return 0
+    Store.open(session).close()  # fail here, with a clear line, for a bad file
+    from gui.app import run
+
+    return run(session, replay=replay)

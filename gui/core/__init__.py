@@ -1,0 +1,1 @@
+"""Pure-Python heart of Photo Finish: model, store, analysis, importing (no Qt)."""

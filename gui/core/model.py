@@ -1,0 +1,103 @@
+"""Plain data types shared by the store, the analysis and the window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+# Flags a snapshot can carry. An empty flag means nobody has decided yet and
+# the automatic glitch detector judges the reading.
+FLAG_NONE = ""
+FLAG_GLITCH = "glitch"
+FLAG_OK = "ok"
+
+# Who set a flag.
+BY_AUTO = "auto"
+BY_USER = "user"
+
+# Event kinds and origins.
+KIND_NOTE = "note"
+KIND_LEAD_CHANGE = "lead_change"
+KIND_TO_GO = "to_go"
+KIND_CROSSED = "crossed"
+KIND_GLITCH = "glitch"
+KIND_SOURCE_ERROR = "source_error"
+DERIVED_KINDS = (KIND_LEAD_CHANGE, KIND_TO_GO, KIND_CROSSED, KIND_GLITCH)
+
+ORIGIN_USER = "user"
+ORIGIN_DERIVED = "derived"
+ORIGIN_IMPORTED = "imported"
+
+DEFAULT_STALE_AFTER_S = 6 * 3600
+DEFAULT_COLOURS = ("#e4572e", "#2e86de", "#8e8e8e", "#17a398", "#9b59b6", "#f0a202")
+
+
+@dataclass
+class Race:
+    """The race as a whole: what it is called and where the finish line is."""
+
+    title: str
+    milestone: int
+    platform: str = ""
+    display_tz: str = "UTC"
+    stale_after_s: int = DEFAULT_STALE_AFTER_S
+
+
+@dataclass
+class Competitor:
+    """One account in the race; the first two by position race head to head."""
+
+    handle: str
+    name: str
+    colour: str
+    position: int = 0
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One reading of one competitor's count at one moment (UTC milliseconds)."""
+
+    at_ms: int
+    handle: str
+    count: int
+    source: str = ""
+    flag: str = FLAG_NONE
+    flagged_by: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timestamped entry of the event log: a note, an import or a derived fact."""
+
+    at_ms: int
+    kind: str
+    text: str
+    handle: str | None = None
+    url: str | None = None
+    origin: str = ORIGIN_DERIVED
+    key: str | None = None
+    id: int | None = field(default=None, compare=False)
+
+
+def ms_to_datetime(at_ms: int) -> datetime:
+    """UTC datetime for milliseconds since the epoch."""
+    return datetime.fromtimestamp(at_ms / 1000, tz=UTC)
+
+
+def iso_utc(at_ms: int | None) -> str | None:
+    """ISO 8601 UTC text with a Z, to the second (or to the millisecond when needed)."""
+    if at_ms is None:
+        return None
+    dt = ms_to_datetime(at_ms)
+    if at_ms % 1000:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def datetime_to_ms(dt: datetime) -> int:
+    """Milliseconds since the epoch for an aware datetime."""
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime")
+    return round(dt.timestamp() * 1000)

@@ -1,0 +1,221 @@
+"""What the command line and the window do with a session: import, analyse, summarise, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gui.core.analysis import RaceAnalysis, analyse
+from gui.core.importing import ImportReport, ParsedRow, Skipped, parse, read_text
+from gui.core.model import Event, Snapshot, iso_utc
+from gui.core.store import Store
+
+IMPORT_BATCH = 50_000
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The named IANA zone, or UTC when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def analyse_store(store: Store, as_of_ms: int | None = None) -> RaceAnalysis:
+    """Analyse everything stored in a session."""
+    return analyse(store.race(), store.competitors(), store.all_series(), as_of_ms)
+
+
+def refresh_derived(store: Store) -> RaceAnalysis:
+    """Re-run the analysis and store its glitch flags and derived events."""
+    result = analyse_store(store)
+    store.record_auto_glitches(
+        g.snapshot_id for g in result.glitches if g.by == "auto" and g.snapshot_id is not None
+    )
+    store.sync_derived_events(result.events)
+    return result
+
+
+def import_file(store: Store, path: str | Path) -> ImportReport:
+    """Import a CSV or JSON Lines file into a session, batch by batch.
+
+    Raises ImportFileError, with nothing written, when the file cannot be read.
+    """
+    text = read_text(path)
+    zone = zone_of(store.race().display_tz)
+    rows = parse(text, zone, str(path))
+    # Peek so an unreadable format fails before anything is written.
+    first = next(rows, None)
+    report = ImportReport()
+    known = {c.handle for c in store.competitors()}
+    batch: list[Snapshot] = []
+    events: list[Event] = []
+
+    def flush() -> None:
+        if batch:
+            added = store.insert_snapshots(batch)
+            report.imported += added
+            report.duplicates += len(batch) - added
+            batch.clear()
+
+    def handle(row: ParsedRow | Skipped) -> None:
+        if isinstance(row, Skipped):
+            report.skipped.append(row)
+            return
+        if row.snapshot is not None:
+            snap = row.snapshot
+            if snap.handle not in known:
+                store.add_competitor(snap.handle)
+                known.add(snap.handle)
+                report.competitors_added.append(snap.handle)
+            batch.append(snap)
+            if len(batch) >= IMPORT_BATCH:
+                flush()
+        elif row.event is not None:
+            events.append(row.event)
+
+    if first is not None:
+        handle(first)
+    for row in rows:
+        handle(row)
+    flush()
+    for event in events:
+        if event.handle and event.handle not in known:
+            event = Event(
+                event.at_ms, event.kind, event.text, None, event.url, event.origin, event.key
+            )
+        if store.add_event(event) is None:
+            report.duplicates += 1
+        else:
+            report.annotations += 1
+    if report.imported:
+        refresh_derived(store)
+    return report
+
+
+def summary(store: Store, result: RaceAnalysis | None = None) -> dict[str, Any]:
+    """The race in numbers, in the shape of ``photofinish summary --json``."""
+    result = result or analyse_store(store)
+    race = result.race
+    comps = []
+    for comp in result.competitors:
+        st = result.stats[comp.handle]
+        comps.append(
+            {
+                "handle": comp.handle,
+                "name": comp.name,
+                "latest_count": st.latest_count,
+                "latest_at": iso_utc(st.latest_at_ms),
+                "crossed_at": iso_utc(st.crossed_at_ms),
+                "rate_per_hour": None if st.rate_per_hour is None else round(st.rate_per_hour, 1),
+                "eta": iso_utc(st.eta_ms),
+            }
+        )
+    return {
+        "title": race.title,
+        "milestone": race.milestone,
+        "display_tz": race.display_tz,
+        "snapshots": store.snapshot_count(),
+        "competitors": comps,
+        "leader": result.leader,
+        "lead": result.current_lead,
+        "winner": result.winner,
+        "margin_at_finish": result.margin_at_finish,
+        "lead_changes": [{"at": iso_utc(c.at_ms), "leader": c.leader} for c in result.lead_changes],
+        "glitches": [
+            {"handle": g.handle, "at": iso_utc(g.at_ms), "count": g.count} for g in result.glitches
+        ],
+    }
+
+
+def _local(at: str | None, zone: ZoneInfo) -> str:
+    if at is None:
+        return "-"
+    from datetime import datetime
+
+    dt = datetime.fromisoformat(at).astimezone(zone)
+    return dt.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def summary_text(data: dict[str, Any]) -> str:
+    """The summary as lines a person reads, times in the race's display zone."""
+    zone = zone_of(data["display_tz"])
+    out = io.StringIO()
+    out.write(f"{data['title']}\n")
+    out.write(
+        f"Milestone {data['milestone']:,} · times in {data['display_tz']} · "
+        f"{data['snapshots']:,} snapshots\n\n"
+    )
+    for c in data["competitors"]:
+        count = "-" if c["latest_count"] is None else f"{c['latest_count']:,}"
+        line = f"  {c['name']} (@{c['handle']}): {count} at {_local(c['latest_at'], zone)}"
+        if c["crossed_at"]:
+            line += f"; crossed {_local(c['crossed_at'], zone)}"
+        elif c["eta"]:
+            line += f"; ETA {_local(c['eta'], zone)}"
+        if c["rate_per_hour"] is not None:
+            line += f"; {c['rate_per_hour']:,.0f}/h"
+        out.write(line + "\n")
+    out.write("\n")
+    if data["winner"]:
+        margin = data["margin_at_finish"]
+        by = f" by {margin:,}" if margin is not None else ""
+        out.write(f"Winner: @{data['winner']}, first to {data['milestone']:,}{by}\n")
+    if data["leader"]:
+        out.write(f"Leader now: @{data['leader']} by {data['lead']:,}\n")
+    if data["lead_changes"]:
+        out.write("Lead changes:\n")
+        for ch in data["lead_changes"]:
+            out.write(f"  {_local(ch['at'], zone)}  @{ch['leader']} takes the lead\n")
+    if data["glitches"]:
+        out.write("Glitch readings left out:\n")
+        for g in data["glitches"]:
+            out.write(f"  {_local(g['at'], zone)}  @{g['handle']} {g['count']:,}\n")
+    return out.getvalue()
+
+
+def export_rows(store: Store) -> Iterator[list[str]]:
+    """Snapshot rows in the import format, header first."""
+    yield ["timestamp", "competitor", "count", "source"]
+    for s in store.snapshots():
+        yield [iso_utc(s.at_ms) or "", s.handle, str(s.count), s.source]
+
+
+def write_atomically(path: str | Path, write: Any, mode: str = "w") -> None:
+    """Write a file through a temporary sibling and a rename; nothing half-written is left."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    try:
+        kwargs: dict[str, Any] = {"newline": ""} if "b" not in mode else {}
+        if "b" not in mode:
+            kwargs["encoding"] = "utf-8"
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            write(fh)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def export_csv(store: Store, path: str | Path) -> int:
+    """Write every snapshot as CSV in the import format; returns the row count."""
+    rows = 0
+
+    def write(fh: Any) -> None:
+        nonlocal rows
+        writer = csv.writer(fh, lineterminator="\n")
+        for row in export_rows(store):
+            writer.writerow(row)
+            rows += 1
+
+    write_atomically(path, write)
+    return rows - 1

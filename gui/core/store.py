@@ -1,0 +1,511 @@
+"""The session file: one SQLite database per race, on sqlite-utils.
+
+Times are stored as integer UTC milliseconds (``at_ms``) so range queries over
+millions of snapshots stay on an index; the ``*_readable`` views show them as
+ISO 8601 text for anyone browsing the file with sqlite3 or Datasette.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from gui.core.analysis import Series
+from gui.core.model import (
+    BY_AUTO,
+    BY_USER,
+    DEFAULT_COLOURS,
+    FLAG_GLITCH,
+    FLAG_NONE,
+    FLAG_OK,
+    ORIGIN_DERIVED,
+    Competitor,
+    Event,
+    Race,
+    Snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SESSION_SUFFIX = ".pfrace"
+
+migrations = Migrations("photofinish")
+
+
+class SessionError(Exception):
+    """A session file that cannot be used, with the file and the problem named."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE race (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            title TEXT NOT NULL,
+            milestone INTEGER NOT NULL CHECK (milestone > 0),
+            platform TEXT NOT NULL DEFAULT '',
+            display_tz TEXT NOT NULL DEFAULT 'UTC',
+            stale_after_s INTEGER NOT NULL DEFAULT 21600
+        );
+        CREATE TABLE competitors (
+            id INTEGER PRIMARY KEY,
+            handle TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            colour TEXT NOT NULL,
+            position INTEGER NOT NULL
+        );
+        CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            competitor_id INTEGER NOT NULL REFERENCES competitors(id),
+            at_ms INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            flag TEXT NOT NULL DEFAULT '' CHECK (flag IN ('', 'glitch', 'ok')),
+            flagged_by TEXT NOT NULL DEFAULT '' CHECK (flagged_by IN ('', 'auto', 'user'))
+        );
+        CREATE UNIQUE INDEX snapshots_by_competitor_time
+            ON snapshots (competitor_id, at_ms, count);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            competitor_id INTEGER REFERENCES competitors(id),
+            text TEXT NOT NULL,
+            url TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('user', 'derived', 'imported')),
+            key TEXT UNIQUE
+        );
+        CREATE INDEX events_by_time ON events (at_ms);
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            spec TEXT NOT NULL,
+            competitor_id INTEGER REFERENCES competitors(id),
+            interval_s REAL NOT NULL DEFAULT 60,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            options TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE view_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE VIEW snapshots_readable AS
+            SELECT s.id,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', s.at_ms / 1000.0, 'unixepoch') AS at_utc,
+                   c.handle, s.count, s.source, s.flag, s.flagged_by
+            FROM snapshots s JOIN competitors c ON c.id = s.competitor_id;
+        CREATE VIEW events_readable AS
+            SELECT e.id,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.at_ms / 1000.0, 'unixepoch') AS at_utc,
+                   e.kind, c.handle, e.text, e.url, e.origin
+            FROM events e LEFT JOIN competitors c ON c.id = e.competitor_id;
+        PRAGMA user_version = 1;
+        """
+    )
+
+
+SCHEMA_VERSION = 1
+
+
+def _ro_uri(path: Path) -> str:
+    return "file:" + quote(str(path.resolve())) + "?mode=ro"
+
+
+def inspect_file(path: str | Path) -> int:
+    """Check that a file is a session this version can read, without changing it.
+
+    Returns its schema version; raises :class:`SessionError` naming the problem.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise SessionError(p, "no such file")
+    if p.is_dir():
+        raise SessionError(p, "is a folder, not a session file")
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise SessionError(p, f"cannot be read ({exc.strerror or exc})") from exc
+    if not head:
+        raise SessionError(p, "is empty, not a Photo Finish session")
+    if head != SQLITE_MAGIC:
+        raise SessionError(p, "is not a SQLite database, so not a Photo Finish session")
+    try:
+        conn = sqlite3.connect(_ro_uri(p), uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if {"race", "competitors", "snapshots"} <= tables:
+                conn.execute("SELECT count(*) FROM race").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise SessionError(p, f"is damaged or unreadable ({exc})") from exc
+    if not {"race", "competitors", "snapshots"} <= tables:
+        raise SessionError(p, "is a SQLite database but not a Photo Finish session (no race table)")
+    if version > SCHEMA_VERSION:
+        raise SessionError(
+            p,
+            f"was saved by a newer Photo Finish (schema version {version}; "
+            f"this version reads up to {SCHEMA_VERSION}); it was not changed",
+        )
+    return version
+
+
+class Store:
+    """A session file opened for reading and writing (or reading only)."""
+
+    def __init__(self, db: Database, path: Path | None, read_only: bool = False) -> None:
+        self.db = db
+        self.path = path
+        self.read_only = read_only
+        self._ids: dict[str, int] = {}
+        self._handles: dict[int, str] = {}
+        self._reload_competitor_ids()
+
+    # -- opening -----------------------------------------------------------
+    @classmethod
+    def create(
+        cls, path: str | Path | None, race: Race, competitors: Iterable[Competitor]
+    ) -> Store:
+        """Create a new session file (``None`` for an in-memory one) and open it."""
+        if path is not None:
+            p = Path(path)
+            if p.exists():
+                raise SessionError(p, "already exists; choose another name")
+            try:
+                db = Database(p)
+            except sqlite3.Error as exc:
+                raise SessionError(p, f"cannot be created ({exc})") from exc
+        else:
+            p = None
+            db = Database(memory=True)
+        try:
+            if p is not None:
+                db.enable_wal()
+            migrations.apply(db)
+            store = cls(db, p)
+            with db.atomic():
+                store.db.execute(
+                    "INSERT INTO race (id, title, milestone, platform, display_tz, stale_after_s)"
+                    " VALUES (1, ?, ?, ?, ?, ?)",
+                    [
+                        race.title,
+                        race.milestone,
+                        race.platform,
+                        race.display_tz,
+                        race.stale_after_s,
+                    ],
+                )
+                for comp in competitors:
+                    store.add_competitor(comp.handle, comp.name, comp.colour)
+        except (sqlite3.Error, OSError) as exc:
+            raise SessionError(p or ":memory:", f"cannot be written ({exc})") from exc
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool | None = None) -> Store:
+        """Open an existing session; read-only when asked or when the file is."""
+        p = Path(path)
+        version = inspect_file(p)
+        if read_only is None:
+            read_only = not _writable(p)
+        try:
+            if read_only:
+                db = Database(sqlite3.connect(_ro_uri(p), uri=True, check_same_thread=False))
+            else:
+                db = Database(p)
+                db.enable_wal()
+                if version < SCHEMA_VERSION:
+                    log.info("Upgrading %s from schema %d to %d", p, version, SCHEMA_VERSION)
+                    migrations.apply(db)
+        except sqlite3.Error as exc:
+            raise SessionError(p, f"cannot be opened ({exc})") from exc
+        return cls(db, p, read_only=read_only)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- race and competitors ------------------------------------------------
+    def race(self) -> Race:
+        """The race's settings."""
+        row = self.db.execute(
+            "SELECT title, milestone, platform, display_tz, stale_after_s FROM race WHERE id = 1"
+        ).fetchone()
+        if row is None:
+            raise SessionError(self.path or ":memory:", "has no race row")
+        return Race(row[0], int(row[1]), row[2], row[3], int(row[4]))
+
+    def update_race(self, **fields: Any) -> None:
+        """Change some of the race's settings."""
+        allowed = {"title", "milestone", "platform", "display_tz", "stale_after_s"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown race fields: {sorted(bad)}")
+        with self.db.atomic():
+            for key, value in fields.items():
+                self.db.execute(f"UPDATE race SET {key} = ? WHERE id = 1", [value])
+
+    def competitors(self) -> list[Competitor]:
+        """All competitors, head-to-head pair first."""
+        return [
+            Competitor(r[1], r[2], r[3], r[4], r[0])
+            for r in self.db.execute(
+                "SELECT id, handle, name, colour, position FROM competitors ORDER BY position, id"
+            )
+        ]
+
+    def add_competitor(
+        self, handle: str, name: str | None = None, colour: str | None = None
+    ) -> Competitor:
+        """Add a competitor at the end of the order."""
+        position = int(
+            self.db.execute("SELECT coalesce(max(position) + 1, 0) FROM competitors").fetchone()[0]
+        )
+        colour = colour or DEFAULT_COLOURS[position % len(DEFAULT_COLOURS)]
+        cur = self.db.execute(
+            "INSERT INTO competitors (handle, name, colour, position) VALUES (?, ?, ?, ?)",
+            [handle, name or handle, colour, position],
+        )
+        cid = int(cur.lastrowid or 0)
+        self._ids[handle] = cid
+        self._handles[cid] = handle
+        return Competitor(handle, name or handle, colour, position, cid)
+
+    def update_competitor(self, handle: str, **fields: Any) -> None:
+        """Change a competitor's name, colour or position."""
+        allowed = {"name", "colour", "position"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown competitor fields: {sorted(bad)}")
+        with self.db.atomic():
+            for key, value in fields.items():
+                self.db.execute(
+                    f"UPDATE competitors SET {key} = ? WHERE handle = ?", [value, handle]
+                )
+
+    def _reload_competitor_ids(self) -> None:
+        try:
+            rows = list(self.db.execute("SELECT id, handle FROM competitors"))
+        except sqlite3.OperationalError:
+            rows = []
+        self._ids = {h: i for i, h in rows}
+        self._handles = {i: h for i, h in rows}
+
+    def competitor_id(self, handle: str) -> int:
+        """The row id of a competitor, raising KeyError for an unknown handle."""
+        return self._ids[handle]
+
+    # -- snapshots -----------------------------------------------------------
+    def append(self, snapshots: Iterable[Snapshot]) -> list[Snapshot]:
+        """Store snapshots in one transaction; return the ones that were new, with ids.
+
+        An exact duplicate (same competitor, time and count) is skipped.
+        """
+        with self.db.atomic():
+            before = self._max_snapshot_id()
+            self._insert(snapshots)
+            rows = self.db.execute(
+                "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+                " FROM snapshots WHERE id > ? ORDER BY id",
+                [before],
+            ).fetchall()
+        return [Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0]) for r in rows]
+
+    def insert_snapshots(self, snapshots: Iterable[Snapshot]) -> int:
+        """Store a batch in one transaction and return how many rows were new."""
+        with self.db.atomic():
+            return self._insert(snapshots)
+
+    def _insert(self, snapshots: Iterable[Snapshot]) -> int:
+        ids = self._ids
+        before = self.db.conn.total_changes
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source, flag,"
+            " flagged_by) VALUES (?, ?, ?, ?, ?, ?)",
+            ((ids[s.handle], s.at_ms, s.count, s.source, s.flag, s.flagged_by) for s in snapshots),
+        )
+        return self.db.conn.total_changes - before
+
+    def _max_snapshot_id(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM snapshots").fetchone()[0])
+
+    def snapshot_count(self) -> int:
+        """How many snapshots are stored."""
+        return int(self.db.execute("SELECT count(*) FROM snapshots").fetchone()[0])
+
+    def snapshots(self, handle: str | None = None) -> Iterator[Snapshot]:
+        """Snapshots in time order, of one competitor or all."""
+        sql = "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by FROM snapshots"
+        params: list[Any] = []
+        if handle is not None:
+            sql += " WHERE competitor_id = ?"
+            params.append(self._ids[handle])
+        sql += " ORDER BY at_ms, competitor_id, count"
+        for r in self.db.execute(sql, params):
+            yield Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0])
+
+    def series(self, handle: str) -> Series:
+        """One competitor's readings as arrays, for the analysis."""
+        cur = self.db.execute(
+            "SELECT at_ms, count, id, CASE WHEN flagged_by = 'user' THEN"
+            " (CASE flag WHEN 'glitch' THEN 1 WHEN 'ok' THEN 2 ELSE 0 END) ELSE 0 END"
+            " FROM snapshots WHERE competitor_id = ? ORDER BY at_ms, count, id",
+            [self._ids[handle]],
+        )
+        rows = cur.fetchall()
+        if not rows:
+            return Series.empty(handle)
+        arr = np.array(rows, dtype=np.int64)
+        return Series(handle, arr[:, 2], arr[:, 0], arr[:, 1], arr[:, 3].astype(np.int8))
+
+    def all_series(self) -> dict[str, Series]:
+        """Every competitor's readings as arrays."""
+        return {c.handle: self.series(c.handle) for c in self.competitors()}
+
+    def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> None:
+        """Flag a reading as a glitch or as fine (``""`` clears the decision)."""
+        if flag not in (FLAG_NONE, FLAG_GLITCH, FLAG_OK):
+            raise ValueError(f"unknown flag {flag!r}")
+        self.db.execute(
+            "UPDATE snapshots SET flag = ?, flagged_by = ? WHERE id = ?",
+            [flag, by if flag else "", snapshot_id],
+        )
+
+    def record_auto_glitches(self, snapshot_ids: Iterable[int]) -> None:
+        """Mark exactly these readings as auto-detected glitches; user decisions stay."""
+        ids = sorted(set(snapshot_ids))
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE snapshots SET flag = '', flagged_by = '' WHERE flagged_by = 'auto'"
+            )
+            self.db.conn.executemany(
+                "UPDATE snapshots SET flag = 'glitch', flagged_by = 'auto'"
+                " WHERE id = ? AND flagged_by != 'user'",
+                [(i,) for i in ids],
+            )
+
+    # -- events --------------------------------------------------------------
+    def events(self) -> list[Event]:
+        """All events and notes in time order."""
+        return [
+            Event(
+                r[1], r[2], r[4], self._handles.get(r[3]) if r[3] else None, r[5], r[6], r[7], r[0]
+            )
+            for r in self.db.execute(
+                "SELECT id, at_ms, kind, competitor_id, text, url, origin, key FROM events"
+                " ORDER BY at_ms, id"
+            )
+        ]
+
+    def add_event(self, event: Event) -> Event | None:
+        """Store one event; returns it with its id, or None when its key already exists."""
+        cid = self._ids.get(event.handle) if event.handle else None
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO events (at_ms, kind, competitor_id, text, url, origin, key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [event.at_ms, event.kind, cid, event.text, event.url, event.origin, event.key],
+        )
+        if not cur.rowcount:
+            return None
+        return Event(
+            event.at_ms,
+            event.kind,
+            event.text,
+            event.handle,
+            event.url,
+            event.origin,
+            event.key,
+            int(cur.lastrowid or 0),
+        )
+
+    def update_event(
+        self, event_id: int, text: str, url: str | None, handle: str | None, at_ms: int
+    ) -> None:
+        """Change a note's text, link, competitor or time."""
+        cid = self._ids.get(handle) if handle else None
+        self.db.execute(
+            "UPDATE events SET text = ?, url = ?, competitor_id = ?, at_ms = ? WHERE id = ?",
+            [text, url, cid, at_ms, event_id],
+        )
+
+    def delete_event(self, event_id: int) -> None:
+        """Remove one event."""
+        self.db.execute("DELETE FROM events WHERE id = ?", [event_id])
+
+    def sync_derived_events(self, derived: Iterable[Event]) -> tuple[list[Event], list[int]]:
+        """Make the stored derived events exactly ``derived``; return (added, removed ids)."""
+        wanted = {e.key: e for e in derived if e.key}
+        with self.db.atomic():
+            stored = {
+                r[1]: (r[0], r[2], r[3])
+                for r in self.db.execute(
+                    "SELECT id, key, text, at_ms FROM events WHERE origin = ?", [ORIGIN_DERIVED]
+                )
+            }
+            removed = [
+                row[0]
+                for key, row in stored.items()
+                if key not in wanted or (row[1], row[2]) != (wanted[key].text, wanted[key].at_ms)
+            ]
+            self.db.conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in removed])
+            keep = {k for k, row in stored.items() if row[0] not in removed}
+            added = []
+            for key, event in wanted.items():
+                if key in keep:
+                    continue
+                stored_event = self.add_event(event)
+                if stored_event is not None:
+                    added.append(stored_event)
+        return added, removed
+
+    # -- view state and copies -------------------------------------------------
+    def view_state(self) -> dict[str, str]:
+        """What the user was looking at, saved per session."""
+        return {r[0]: r[1] for r in self.db.execute("SELECT key, value FROM view_state")}
+
+    def set_view_state(self, values: dict[str, str]) -> None:
+        """Save view state values."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
+                list(values.items()),
+            )
+
+    def backup_to(self, target: str | Path) -> None:
+        """Write a consistent copy with SQLite's online backup."""
+        dest = sqlite3.connect(str(target))
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+__all__ = ["SessionError", "Store", "inspect_file", "SCHEMA_VERSION", "BY_AUTO", "BY_USER"]
