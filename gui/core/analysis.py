@@ -37,6 +37,10 @@ GLITCH_REL = 0.01
 GLITCH_MIN_ABS = 5
 GLITCH_NEIGHBOUR_AGREEMENT = 0.25
 
+# The newest reading is held out of the figures while it jumps by more than this
+# share of the previous one: it may be a glitch that the next reading will show.
+PENDING_REL = 0.25
+
 _USER_NONE, _USER_GLITCH, _USER_OK = 0, 1, 2
 
 
@@ -233,7 +237,8 @@ def analyse(
             # the reading after it has arrived.
             visible = s.at_ms <= as_of_ms
             auto = _glitches_known_at(s, auto, as_of_ms)
-        keep = visible & ~auto & ~user
+        pending = _pending_last(s, visible & ~auto & ~user)
+        keep = visible & ~auto & ~user & ~pending
         for g_idx in np.nonzero((auto | user) & visible)[0]:
             glitches.append(
                 Glitch(
@@ -331,6 +336,25 @@ def _glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray
     known = np.zeros_like(auto)
     known[: len(truncated)] = detect_glitches(truncated)
     return known
+
+
+def _pending_last(s: Series, usable: np.ndarray) -> np.ndarray:
+    """The newest reading, when it jumps like a glitch and nothing after it confirms it yet.
+
+    Until the next reading arrives nobody can tell a glitch from a real jump, so
+    such a reading is held out of the figures rather than trusted.
+    """
+    pending = np.zeros(len(s), dtype=bool)
+    idx = np.nonzero(usable)[0]
+    if idx.size < 2:
+        return pending
+    last, prev = int(idx[-1]), int(idx[-2])
+    if s.user_flag[last] != _USER_NONE:
+        return pending
+    a, b = float(s.count[prev]), float(s.count[last])
+    if abs(b - a) > max(PENDING_REL * abs(a), GLITCH_MIN_ABS):
+        pending[last] = True
+    return pending
 
 
 def lead_series(

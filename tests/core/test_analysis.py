@@ -165,3 +165,14 @@ def test_lead_changes_alternate_leaders(snapshots):
     assert all(x != y for x, y in zip(leaders, leaders[1:], strict=False))
     times = [c.at_ms for c in race.lead_changes]
     assert times == sorted(times)
+
+
+def test_newest_wild_reading_is_held_until_the_next_one_decides():
+    a = snaps("a", [(0, 500), (1, 510), (2, 1_998_130)])
+    b = snaps("b", [(0, 400), (2, 450)], 10)
+    held = run(a + b)
+    assert "a" not in held.crossings and held.glitches == []
+    assert held.stats["a"].latest_count == 510
+    # A reading that confirms the jump makes it a real level shift.
+    confirmed = run(a + b + snaps("a", [(3, 1_998_200)], 50))
+    assert confirmed.crossings["a"].at_ms == 2 * MIN
