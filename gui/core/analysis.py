@@ -469,7 +469,9 @@ def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
     order = sorted(result.crossings.values(), key=lambda x: (x.at_ms, -x.count))
     for rank, crossing in enumerate(order):
         handle = crossing.handle
-        text = f"{names[handle]} reaches {_fmt(race.milestone)} ({_fmt(crossing.count)})"
+        text = f"{names[handle]} reaches {_fmt(race.milestone)}"
+        if crossing.count != race.milestone:
+            text += f" ({_fmt(crossing.count)})"
         if handle == result.winner and result.margin_at_finish is not None and pair:
             other = pair[1] if handle == pair[0] else pair[0]
             text += f", first, {_fmt(result.margin_at_finish)} ahead of {names[other]}"

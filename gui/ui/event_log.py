@@ -1,0 +1,322 @@
+"""The event log: an append-only model, a kind-and-text filter, and a view that follows the end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.core.model import (
+    KIND_CROSSED,
+    KIND_GLITCH,
+    KIND_LEAD_CHANGE,
+    KIND_NOTE,
+    KIND_SOURCE_ERROR,
+    KIND_TO_GO,
+    Event,
+)
+from gui.session import Session
+from gui.ui import fmt
+
+KINDS = {
+    KIND_LEAD_CHANGE: ("Lead change", "#8e44ad"),
+    KIND_TO_GO: ("To go", "#16a085"),
+    KIND_CROSSED: ("Milestone", "#d4a017"),
+    KIND_GLITCH: ("Glitch", "#c0392b"),
+    KIND_NOTE: ("Note", "#7f8c8d"),
+    KIND_SOURCE_ERROR: ("Source error", "#e67e22"),
+}
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+TIME_ROLE = Qt.ItemDataRole.UserRole + 3
+EVENT_ROLE = Qt.ItemDataRole.UserRole + 4
+COLUMNS = ("Time", "Kind", "What happened")
+
+
+def kind_icon(colour: str) -> QIcon:
+    """A small round swatch in the kind's colour."""
+    pix = QPixmap(12, 12)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pix)
+
+
+def event_key(event: Event) -> str:
+    """The identity an event has across the log and the chart."""
+    return event.key or f"id:{event.id}"
+
+
+class EventLogModel(QAbstractTableModel):
+    """Events in arrival order. Rows are appended, or the whole list is reset."""
+
+    def __init__(self, session: Session, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._events: list[Event] = list(session.events)
+        self._icons = {kind: kind_icon(colour) for kind, (_, colour) in KINDS.items()}
+        session.events_added.connect(self._on_session_events_added)
+        session.events_reset.connect(self._on_session_events_reset)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Number of events (a flat table)."""
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        """Time, kind and text."""
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802, E501
+        """Column titles."""
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: E501
+        """What each cell shows, and the custom roles the filter and the window use."""
+        if not index.isValid() or not 0 <= index.row() < len(self._events):
+            return None
+        event = self._events[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return fmt.local(event.at_ms, self.session.zone, "%a %H:%M").rsplit(" ", 1)[0]
+            if col == 1:
+                label = KINDS.get(event.kind, (event.kind, ""))[0]
+                return label if event.origin != "imported" else "Annotation"
+            return event.text
+        if role == Qt.ItemDataRole.DecorationRole and col == 1:
+            return self._icons.get(event.kind)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            when = fmt.local(event.at_ms, self.session.zone, "%a %d %b %Y %H:%M:%S")
+            extra = f"\n{event.url}" if event.url else ""
+            return f"{when}\n{event.text}{extra}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == 2 and event.handle:
+            return QColor(self.session.colour(event.handle)).darker(130)
+        if role == KEY_ROLE:
+            return event_key(event)
+        if role == KIND_ROLE:
+            return event.kind
+        if role == TIME_ROLE:
+            return event.at_ms
+        if role == EVENT_ROLE:
+            return event
+        return None
+
+    def event_at(self, row: int) -> Event:
+        """The event in a row."""
+        return self._events[row]
+
+    def row_of(self, key: str) -> int | None:
+        """The row of an event, by key."""
+        for i, e in enumerate(self._events):
+            if event_key(e) == key:
+                return i
+        return None
+
+    @Slot(list)
+    def _on_session_events_added(self, events: list[Event]) -> None:
+        if not events:
+            return
+        first = len(self._events)
+        self.beginInsertRows(QModelIndex(), first, first + len(events) - 1)
+        self._events.extend(events)
+        self.endInsertRows()
+
+    @Slot()
+    def _on_session_events_reset(self) -> None:
+        self.beginResetModel()
+        self._events = list(self.session.events)
+        self.endResetModel()
+
+
+class EventFilter(QSortFilterProxyModel):
+    """Shows the kinds the user ticked and rows containing the search text; sorted by time."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.kinds: set[str] = set(KINDS)
+        self.text = ""
+        self.setSortRole(TIME_ROLE)
+        self.setDynamicSortFilter(True)
+
+    def set_kinds(self, kinds: set[str]) -> None:
+        """Only show these kinds."""
+        self.beginFilterChange()
+        self.kinds = set(kinds)
+        self.endFilterChange()
+
+    def set_text(self, text: str) -> None:
+        """Only show rows whose text contains this (case-insensitive)."""
+        self.beginFilterChange()
+        self.text = text.strip().casefold()
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        """Kind and text test."""
+        model = self.sourceModel()
+        index = model.index(row, 2, parent)
+        if model.data(index, KIND_ROLE) not in self.kinds:
+            return False
+        if self.text and self.text not in str(model.data(index)).casefold():
+            return False
+        return True
+
+    def lessThan(
+        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
+    ) -> bool:  # noqa: N802, E501
+        """Time order, then arrival order."""
+        a, b = left.data(TIME_ROLE), right.data(TIME_ROLE)
+        if a == b:
+            return left.row() < right.row()
+        return bool(a < b)
+
+
+class EventLog(QWidget):
+    """The log panel: filter bar and table. Emits the key of the event the user selects."""
+
+    event_selected = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EventLogModel(session, self)
+        self.proxy = EventFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search the log")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.kind_button = QToolButton()
+        self.kind_button.setText("Kinds")
+        self.kind_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.kind_button)
+        self.kind_actions: dict[str, QAction] = {}
+        for kind, (label, colour) in KINDS.items():
+            action = QAction(kind_icon(colour), label, menu)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(self._on_kind_toggled)
+            menu.addAction(action)
+            self.kind_actions[kind] = action
+        self.kind_button.setMenu(menu)
+
+        self.view = QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.setWordWrap(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().hide()
+        self.view.setShowGrid(False)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_row_changed)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.search, 1)
+        bar.addWidget(self.kind_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view)
+
+        self._stick_to_bottom = True
+        scroll = self.view.verticalScrollBar()
+        scroll.valueChanged.connect(self._on_scroll_value_changed)
+        self.proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
+        self.proxy.modelReset.connect(self._on_proxy_rows_inserted)
+        self.view.scrollToBottom()
+
+    # -- filter --------------------------------------------------------------------------
+    @Slot(bool)
+    def _on_kind_toggled(self, _checked: bool) -> None:
+        kinds = {k for k, a in self.kind_actions.items() if a.isChecked()}
+        self.proxy.set_kinds(kinds)
+        hidden = len(KINDS) - len(kinds)
+        self.kind_button.setText("Kinds" if not hidden else f"Kinds ({hidden} hidden)")
+
+    def set_kinds(self, kinds: set[str]) -> None:
+        """Tick exactly these kinds."""
+        for kind, action in self.kind_actions.items():
+            action.setChecked(kind in kinds)
+
+    # -- selection -------------------------------------------------------------------------
+    @Slot(QModelIndex, QModelIndex)
+    def _on_view_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.event_selected.emit(str(current.data(KEY_ROLE)))
+
+    def select_key(self, key: str) -> bool:
+        """Select an event by key (from a chart marker); False when it is not shown."""
+        row = self.model.row_of(key)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.view.selectRow(index.row())
+        self.view.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def selected_key(self) -> str | None:
+        """The selected event's key."""
+        rows = self.view.selectionModel().selectedRows()
+        return str(rows[0].data(KEY_ROLE)) if rows else None
+
+    # -- following the end -------------------------------------------------------------------
+    @Slot(int)
+    def _on_scroll_value_changed(self, value: int) -> None:
+        scroll = self.view.verticalScrollBar()
+        self._stick_to_bottom = value >= scroll.maximum() - 4
+
+    @Slot()
+    def _on_proxy_rows_inserted(self, *args: object) -> None:
+        if self._stick_to_bottom:
+            # After the view has laid out the new rows, or the bottom is the old one.
+            QTimer.singleShot(0, self, self._scroll_to_bottom)
+
+    @Slot()
+    def _scroll_to_bottom(self) -> None:
+        if self._stick_to_bottom:  # unless the user scrolled up in the meantime
+            self.view.scrollToBottom()
+
+    def at_bottom(self) -> bool:
+        """Whether the log is following its newest entry."""
+        return self._stick_to_bottom

@@ -1,0 +1,64 @@
+"""Formatting for people: counts with the locale's separators, times in the race's zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QLocale
+
+
+def locale() -> QLocale:
+    """The user's locale, or English where the system only offers the bare C locale."""
+    loc = QLocale.system()
+    if loc.language() == QLocale.Language.C:
+        return QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    return loc
+
+
+def count(n: float | int | None) -> str:
+    """A count with thousands separators; an en dash when unknown."""
+    if n is None:
+        return "–"
+    return locale().toString(int(round(n)))
+
+
+def signed(n: float | int | None) -> str:
+    """A change with its sign (+1,234 / −56)."""
+    if n is None:
+        return "–"
+    value = int(round(n))
+    text = count(abs(value))
+    if value > 0:
+        return "+" + text
+    if value < 0:
+        return "−" + text
+    return "±0"
+
+
+def local(at_ms: int | None, zone: ZoneInfo, fmt: str = "%a %d %b %H:%M") -> str:
+    """A time in the race's display zone, with the zone's abbreviation."""
+    if at_ms is None:
+        return "–"
+    dt = datetime.fromtimestamp(at_ms / 1000, tz=zone)
+    return f"{dt.strftime(fmt)} {dt.tzname()}"
+
+
+def short_time(at_ms: int | None, zone: ZoneInfo) -> str:
+    """Hours and minutes in the display zone."""
+    return local(at_ms, zone, "%H:%M")
+
+
+def duration(ms: float) -> str:
+    """A rough span: 45 s, 12 min, 3 h 05 min, 2 d 4 h."""
+    s = int(abs(ms) // 1000)
+    if s < 60:
+        return f"{s} s"
+    m = s // 60
+    if m < 60:
+        return f"{m} min"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{h} h {m:02d} min"
+    d, h = divmod(h, 24)
+    return f"{d} d {h} h"

@@ -1,0 +1,102 @@
+"""The gap plot: the first competitor's lead over the second, under the race chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Slot
+from PySide6.QtGui import QColor
+
+from gui.session import Session
+from gui.ui import fmt
+from gui.ui.race_chart import AXIS_WIDTH, RaceChart, ZoneDateAxis
+
+
+def _brush(colour: str, alpha: int) -> object:
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return pg.mkBrush(c)
+
+
+class GapPlot(pg.PlotWidget):
+    """Lead over time, shaded in the leader's colour, with lead changes marked."""
+
+    def __init__(self, session: Session, chart: RaceChart, parent: object = None) -> None:
+        self.session = session
+        self.axis = ZoneDateAxis(session.zone)
+        super().__init__(parent=parent, axisItems={"bottom": self.axis})
+        self.setBackground("w")
+        item = self.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        left = item.getAxis("left")
+        left.setWidth(AXIS_WIDTH)
+        left.enableAutoSIPrefix(False)
+        left.tickStrings = lambda values, scale, spacing: [fmt.signed(v) for v in values]
+        self.chart = chart
+        self.setXLink(chart)
+        comps = session.competitors
+        a = comps[0] if comps else None
+        b = comps[1] if len(comps) > 1 else None
+        self.ahead = pg.PlotDataItem(
+            pen=pg.mkPen(a.colour if a else "#888", width=1.5),
+            fillLevel=0,
+            fillBrush=_brush(a.colour if a else "#888", 70),
+            connect="finite",
+        )
+        self.behind = pg.PlotDataItem(
+            pen=pg.mkPen(b.colour if b else "#888", width=1.5),
+            fillLevel=0,
+            fillBrush=_brush(b.colour if b else "#888", 70),
+            connect="finite",
+        )
+        for curve in (self.ahead, self.behind):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            item.addItem(curve)
+        item.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#333333", width=1)))
+        self.changes = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen("#222222"))
+        self.changes.setZValue(10)
+        item.addItem(self.changes)
+        if a and b:
+            item.setLabel("left", f"@{a.handle} lead", color="#444444")
+        chart.getViewBox().sigXRangeChanged.connect(self._fit_y)
+        session.analysis_changed.connect(self.refresh)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw from the session's analysis."""
+        analysis = self.session.analysis
+        self.axis.utcOffset = self.chart.axis.utcOffset
+        t = analysis.lead_at_ms
+        lead = analysis.lead
+        if analysis.as_of_ms is not None and t.size:
+            keep = t <= analysis.as_of_ms
+            t, lead = t[keep], lead[keep]
+        x = t / 1000.0
+        self.ahead.setData(x, np.where(np.isnan(lead), np.nan, np.maximum(lead, 0)))
+        self.behind.setData(x, np.where(np.isnan(lead), np.nan, np.minimum(lead, 0)))
+        spots = [
+            {"pos": (c.at_ms / 1000, 0), "brush": pg.mkBrush(self.session.colour(c.leader))}
+            for c in analysis.lead_changes
+        ]
+        self.changes.setData(spots)
+        self._fit_y()
+
+    @Slot()
+    def _fit_y(self, *args: object) -> None:
+        x0, x1 = self.chart.getViewBox().viewRange()[0]
+        t = self.session.analysis.lead_at_ms
+        lead = self.session.analysis.lead
+        if not t.size:
+            return
+        i0 = max(int(np.searchsorted(t, x0 * 1000)) - 1, 0)
+        i1 = int(np.searchsorted(t, x1 * 1000, side="right"))
+        part = lead[i0:i1]
+        part = part[~np.isnan(part)]
+        if not part.size:
+            return
+        m = max(float(np.abs(part).max()), 10.0) * 1.15
+        self.setYRange(-m, m, padding=0)

@@ -1,0 +1,380 @@
+"""The race chart: every competitor's count over time, milestone, crossings, notes and glitches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QFont
+
+from gui.core.model import KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO
+from gui.session import Session
+from gui.ui import fmt
+
+DEFAULT_SPAN_MS = 4 * 3_600_000
+AXIS_WIDTH = 78
+DERIVED_MARKED = (KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO)
+
+
+class ZoneDateAxis(pg.DateAxisItem):
+    """A date axis that labels ticks in the race's display zone."""
+
+    def __init__(self, zone: ZoneInfo, **kwargs: object) -> None:
+        super().__init__(orientation="bottom", **kwargs)
+        self.zone = zone
+
+    def set_reference(self, at_ms: int) -> None:
+        """Align tick spacing to the zone's offset near a moment."""
+        offset = datetime.fromtimestamp(at_ms / 1000, tz=self.zone).utcoffset()
+        self.utcOffset = -offset.total_seconds() if offset is not None else 0
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - Qt naming
+        """Tick labels in the display zone."""
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        pattern = spec.format if spec is not None else "%H:%M"
+        out = []
+        for v in values:
+            try:
+                dt = datetime.fromtimestamp(v, tz=self.zone)
+            except (OverflowError, OSError, ValueError):
+                out.append("")
+                continue
+            text = dt.strftime(pattern)
+            if "%f" in pattern:
+                text = text[:-3]
+            out.append(text.lstrip("0") if "%Y" in pattern else text)
+        return out
+
+
+def pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> object:
+    """A cosmetic pen in a competitor's colour."""
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    p = pg.mkPen(c, width=width)
+    if dash:
+        p.setStyle(Qt.PenStyle.DashLine)
+    return p
+
+
+class RaceChart(pg.PlotWidget):
+    """The main chart. Follows the live edge until the user pans or zooms away."""
+
+    event_clicked = Signal(str)  # the event's key
+    following_changed = Signal(bool)
+
+    def __init__(self, session: Session, parent: object = None) -> None:
+        self.session = session
+        self.axis = ZoneDateAxis(session.zone)
+        super().__init__(parent=parent, axisItems={"bottom": self.axis})
+        self.setBackground("w")
+        self.following = True
+        self.span_ms = DEFAULT_SPAN_MS
+        self.log_y = False
+        self._glitch_points: list[tuple[float, float, str, str]] = []
+        self._note_points: list[tuple[float, str, str]] = []
+
+        item = self.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        item.getAxis("left").setWidth(AXIS_WIDTH)
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.getAxis("left").tickStrings = self._count_ticks
+        item.hideButtons()
+        self.legend = item.addLegend(offset=(10, 10), labelTextSize="10pt")
+        self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        for i, comp in enumerate(session.competitors):
+            head = i < 2
+            curve = pg.PlotDataItem(
+                pen=pen(comp.colour, 2.4 if head else 1.4, 255 if head else 150, dash=not head),
+                name=f"{comp.name} (@{comp.handle})",
+                connect="finite",
+                skipFiniteCheck=True,
+            )
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            curve.setZValue(10 if head else 5)
+            item.addItem(curve)
+            self.curves[comp.handle] = curve
+
+        self.milestone_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen("#333333", width=1, style=Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={"position": 0.9, "color": "#333333", "anchors": [(1, 1), (1, 1)]},
+        )
+        item.addItem(self.milestone_line, ignoreBounds=True)
+
+        self.crossings = pg.ScatterPlotItem(
+            size=16, symbol="star", hoverable=True, tip=self._tip, pxMode=True
+        )
+        self.crossings.setZValue(20)
+        item.addItem(self.crossings)
+        self.glitches = pg.ScatterPlotItem(
+            size=13,
+            symbol="x",
+            pen=pg.mkPen("#c0392b", width=2),
+            brush=pg.mkBrush("#c0392b"),
+            hoverable=True,
+            tip=self._tip,
+        )
+        self.glitches.setZValue(20)
+        item.addItem(self.glitches, ignoreBounds=True)
+        self.notes = pg.ScatterPlotItem(
+            size=11,
+            symbol="t1",
+            pen=pg.mkPen("#7d5a00"),
+            brush=pg.mkBrush("#f5c542"),
+            hoverable=True,
+            tip=self._tip,
+        )
+        self.notes.setZValue(15)
+        item.addItem(self.notes, ignoreBounds=True)
+        for scatter in (self.crossings, self.glitches, self.notes):
+            scatter.sigClicked.connect(self._on_scatter_clicked)
+
+        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999999", width=1))
+        item.addItem(self.now_line, ignoreBounds=True)
+        self.selected_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen("#f0a202", width=2, style=Qt.PenStyle.DashLine)
+        )
+        self.selected_line.hide()
+        item.addItem(self.selected_line, ignoreBounds=True)
+
+        self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555555", width=1))
+        self.cross_v.hide()
+        item.addItem(self.cross_v, ignoreBounds=True)
+        self.readout = pg.TextItem(
+            color="#222222", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 225)
+        )
+        self.readout.setFont(QFont("DejaVu Sans", 9))
+        self.readout.setZValue(30)
+        self.readout.hide()
+        item.addItem(self.readout, ignoreBounds=True)
+
+        vb = item.getViewBox()
+        vb.sigRangeChangedManually.connect(self._on_view_range_changed_manually)
+        vb.sigYRangeChanged.connect(self._place_clamped_markers)
+        vb.sigXRangeChanged.connect(self._place_clamped_markers)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        session.analysis_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- data ------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Redraw from the session's current analysis."""
+        analysis = self.session.analysis
+        race = self.session.race
+        for handle, curve in self.curves.items():
+            t, c = analysis.clean.get(handle, (np.zeros(0), np.zeros(0)))
+            curve.setData(t / 1000.0, c.astype(np.float64))
+        self.milestone_line.setValue(self._y(race.milestone))
+        self.milestone_line.label.setFormat(f"Milestone {fmt.count(race.milestone)}")
+
+        spots = []
+        for crossing in analysis.crossings.values():
+            colour = self.session.colour(crossing.handle)
+            spots.append(
+                {
+                    "pos": (crossing.at_ms / 1000, self._y(crossing.count)),
+                    "brush": pg.mkBrush(colour),
+                    "pen": pg.mkPen("#222222", width=1),
+                    "data": (
+                        f"crossed:{crossing.handle}",
+                        f"{self.session.name(crossing.handle)} reaches "
+                        f"{fmt.count(race.milestone)} at "
+                        f"{fmt.local(crossing.at_ms, self.session.zone)}",
+                    ),
+                }
+            )
+        self.crossings.setData(spots)
+        self._glitch_points = [
+            (
+                g.at_ms / 1000,
+                float(g.count),
+                f"glitch:{g.handle}:{g.at_ms}:{g.count}",
+                f"Glitch: {fmt.count(g.count)} for {self.session.name(g.handle)} at "
+                f"{fmt.local(g.at_ms, self.session.zone)}, left out of the figures",
+            )
+            for g in analysis.glitches
+        ]
+        self._note_points = [
+            (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
+            for e in self.session.events
+            if e.kind not in DERIVED_MARKED
+        ]
+        end = self._end_ms()
+        if end is not None:
+            self.axis.set_reference(end)
+            self.now_line.setValue(end / 1000)
+        if self.following:
+            self._follow()
+        self._place_clamped_markers()
+
+    def _y(self, value: float) -> float:
+        return float(np.log10(max(value, 1))) if self.log_y else float(value)
+
+    def _end_ms(self) -> int | None:
+        if self.session.as_of_ms is not None:
+            return self.session.as_of_ms
+        span = self.session.time_span()
+        return span[1] if span else None
+
+    # -- view ------------------------------------------------------------------------
+    def _follow(self) -> None:
+        end = self._end_ms()
+        span = self.session.time_span()
+        if end is None or span is None:
+            return
+        width = min(self.span_ms, max(end - span[0], 60_000))
+        x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
+        self.setXRange(x0, x1, padding=0)
+        self._fit_y(int(x0 * 1000), end)
+
+    def _fit_y(self, start_ms: int, end_ms: int) -> None:
+        """Fit the head-to-head pair (and the milestone when it is near) in the view."""
+        lo, hi = np.inf, -np.inf
+        for comp in self.session.competitors[:2]:
+            t, c = self.session.analysis.clean.get(comp.handle, (np.zeros(0), np.zeros(0)))
+            if not t.size:
+                continue
+            i0 = max(int(np.searchsorted(t, start_ms)) - 1, 0)
+            i1 = int(np.searchsorted(t, end_ms, side="right"))
+            part = c[i0:i1]
+            if part.size:
+                lo, hi = min(lo, float(part.min())), max(hi, float(part.max()))
+        if not np.isfinite(lo):
+            return
+        milestone = float(self.session.race.milestone)
+        height = max(hi - lo, 10.0)
+        if milestone > hi and milestone - hi < 1.5 * height:
+            hi = milestone
+        pad = max((hi - lo) * 0.08, 5.0)
+        lo, hi = lo - pad, hi + pad
+        if self.log_y:
+            lo, hi = float(np.log10(max(lo, 1))), float(np.log10(max(hi, 1)))
+        self.setYRange(lo, hi, padding=0)
+
+    def set_following(self, on: bool) -> None:
+        """Follow the live edge (or stop)."""
+        if on == self.following:
+            return
+        self.following = on
+        if on:
+            self.span_ms = DEFAULT_SPAN_MS
+            self._follow()
+        self.following_changed.emit(on)
+
+    @Slot()
+    def back_to_live(self) -> None:
+        """Return to the live edge."""
+        self.set_following(True)
+        self._follow()
+
+    def set_log_y(self, on: bool) -> None:
+        """Switch the count axis between linear and logarithmic."""
+        self.log_y = on
+        self.getPlotItem().setLogMode(y=on)
+        self.refresh()
+        if not self.following:
+            self.getPlotItem().enableAutoRange(y=True)
+
+    def center_on(self, at_ms: int) -> None:
+        """Centre the view on a moment and mark it; stops following."""
+        self.set_following(False)
+        x0, x1 = self.getViewBox().viewRange()[0]
+        half = (x1 - x0) / 2
+        t = at_ms / 1000
+        self.setXRange(t - half, t + half, padding=0)
+        self._fit_y(int((t - half) * 1000), int((t + half) * 1000))
+        self.selected_line.setValue(t)
+        self.selected_line.show()
+
+    def fit_all(self) -> None:
+        """Show the whole race."""
+        span = self.session.time_span()
+        if span is None:
+            return
+        self.set_following(False)
+        self.setXRange(span[0] / 1000, span[1] / 1000, padding=0.02)
+        self._fit_y(span[0], span[1])
+
+    # -- markers that stick to the edges of the view ------------------------------------
+    def _place_clamped_markers(self, *args: object) -> None:
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        height = y1 - y0
+        top = y1 - height * 0.06
+        bottom = y0 + height * 0.04
+        glitch_spots = []
+        for x, count, key, tip in self._glitch_points:
+            y = min(self._y(count), top)
+            glitch_spots.append({"pos": (x, y), "data": (key, tip)})
+        self.glitches.setData(glitch_spots)
+        self.notes.setData(
+            [{"pos": (x, bottom), "data": (key, text)} for x, key, text in self._note_points]
+        )
+
+    @staticmethod
+    def _tip(x: float, y: float, data: object) -> str:
+        if isinstance(data, tuple) and len(data) == 2:
+            return str(data[1])
+        return ""
+
+    @Slot(object, object, object)
+    def _on_scatter_clicked(self, item: object, points: object, ev: object = None) -> None:
+        for point in points:  # type: ignore[attr-defined]
+            data = point.data()
+            if isinstance(data, tuple) and data:
+                self.event_clicked.emit(str(data[0]))
+                return
+
+    @Slot()
+    def _on_view_range_changed_manually(self, *args: object) -> None:
+        self.set_following(False)
+
+    def _count_ticks(self, values, scale, spacing):  # noqa: ANN001
+        if self.log_y:
+            return [fmt.count(10**v) for v in values]
+        return [fmt.count(v) for v in values]
+
+    @Slot(object)
+    def _on_mouse_moved(self, pos: object) -> None:
+        vb = self.getViewBox()
+        if not self.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
+            self.cross_v.hide()
+            self.readout.hide()
+            return
+        point = vb.mapSceneToView(pos)
+        self.show_readout(int(point.x() * 1000))
+
+    def show_readout(self, at_ms: int) -> None:
+        """Show the crosshair and exact counts at a moment."""
+        self.cross_v.setValue(at_ms / 1000)
+        self.cross_v.show()
+        lines = [fmt.local(at_ms, self.session.zone, "%a %d %b %H:%M:%S")]
+        stale = self.session.race.stale_after_s * 1000
+        values = {}
+        for comp in self.session.competitors:
+            t, c = self.session.analysis.clean.get(comp.handle, (np.zeros(0), np.zeros(0)))
+            i = int(np.searchsorted(t, at_ms, side="right")) - 1
+            if i >= 0 and at_ms - int(t[i]) <= stale:
+                values[comp.handle] = int(c[i])
+                lines.append(f"{comp.name}: {fmt.count(int(c[i]))}")
+        pair = self.session.competitors[:2]
+        if len(pair) == 2 and all(p.handle in values for p in pair):
+            lead = values[pair[0].handle] - values[pair[1].handle]
+            leader = pair[0] if lead >= 0 else pair[1]
+            lines.append(f"Lead: {leader.name} by {fmt.count(abs(lead))}")
+        self.readout.setText("\n".join(lines))
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        self.readout.setPos(x1, y1)
+        self.readout.show()
+
+    def readout_text(self) -> str:
+        """The crosshair's text (for tests)."""
+        return str(self.readout.textItem.toPlainText())

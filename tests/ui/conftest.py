@@ -1,0 +1,32 @@
+"""Fixtures for widget tests: a session on a copy of the 2009 race, and a window on it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from gui.core.store import Store
+from gui.session import Session
+
+
+@pytest.fixture
+def sample_session(tmp_path, sample_path):
+    copy = tmp_path / "race.db"
+    shutil.copyfile(sample_path, copy)
+    store = Store.open(copy)
+    session = Session(store)
+    yield session
+    store.close()
+
+
+@pytest.fixture
+def window(qtbot, sample_session):
+    from gui.ui.main_window import MainWindow
+
+    win = MainWindow(sample_session, replay=False)
+    qtbot.addWidget(win)
+    win.resize(1600, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    return win

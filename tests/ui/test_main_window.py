@@ -1,0 +1,181 @@
+"""The window's wiring: log and chart in step; replay and live updates reach every pane."""
+
+from __future__ import annotations
+
+import hashlib
+
+from PySide6.QtCore import Qt
+
+from gui.core.model import Competitor, Race, Snapshot
+from gui.core.store import Store
+from gui.session import Session
+from gui.ui.event_log import KEY_ROLE
+from gui.ui.main_window import MainWindow, replay_plan
+
+CROSS_MS = 1239948780000  # 2009-04-17 06:13 UTC
+
+
+def view_centre_ms(chart) -> float:
+    x0, x1 = chart.getViewBox().viewRange()[0]
+    return (x0 + x1) / 2 * 1000
+
+
+def test_title_and_panes(window):
+    assert window.windowTitle() == (
+        "Photo Finish — Kutcher vs CNN: the race to a million followers (April 2009)"
+    )
+    assert window.scoreboard.headline_text() == "aplusk first, by 1,761"
+    assert "America/Los_Angeles" in window.zone_label.text()
+    assert window.log_panel.model.rowCount() == len(window.session.events) > 20
+
+
+def test_selecting_an_event_centres_the_chart(window, qtbot):
+    log = window.log_panel
+    row = log.model.row_of("crossed:aplusk")
+    index = log.proxy.mapFromSource(log.model.index(row, 0))
+    log.view.setCurrentIndex(index)
+    assert abs(view_centre_ms(window.chart) - CROSS_MS) < 60_000
+    assert not window.chart.following
+    assert window.live_button.isVisible()
+    window.live_button.click()
+    assert window.chart.following and not window.live_button.isVisible()
+
+
+def test_clicking_a_chart_marker_selects_its_event(window):
+    points = window.chart.crossings.points()
+    aplusk = [p for p in points if p.data()[0] == "crossed:aplusk"]
+    window.chart._on_scatter_clicked(window.chart.crossings, aplusk)
+    assert window.log_panel.selected_key() == "crossed:aplusk"
+    glitch = window.chart.glitches.points()
+    assert len(glitch) == 1
+    window.chart._on_scatter_clicked(window.chart.glitches, glitch)
+    assert window.log_panel.selected_key().startswith("glitch:cnnbrk:")
+
+
+def test_crosshair_reads_exact_counts(window):
+    window.chart.show_readout(CROSS_MS)
+    text = window.chart.readout_text()
+    assert "Ashton Kutcher: 1,000,000" in text
+    assert "CNN Breaking News: 998,239" in text
+    assert "Lead: Ashton Kutcher by 1,761" in text
+    assert "PDT" in text
+
+
+def test_log_filter_by_kind_and_text(window, qtmodeltester):
+    log = window.log_panel
+    qtmodeltester.check(log.model)
+    log.set_kinds({"lead_change"})
+    keys = [log.proxy.index(r, 0).data(KEY_ROLE) for r in range(log.proxy.rowCount())]
+    assert len(keys) == 3 and all(k.startswith("lead_change:") for k in keys)
+    log.set_kinds({"lead_change", "note"})
+    log.search.setText("tvnewser")
+    texts = [log.proxy.index(r, 2).data() for r in range(log.proxy.rowCount())]
+    assert texts and all("TVNewser" in t for t in texts)
+    log.search.setText("")
+    log.set_kinds(set(log.kind_actions))
+    assert log.proxy.rowCount() == log.model.rowCount()
+
+
+def test_user_text_is_plain(window):
+    # Notes hold user text: the log must show markup literally.
+    index = window.log_panel.proxy.index(0, 2)
+    delegate_text = index.data(Qt.ItemDataRole.DisplayRole)
+    assert isinstance(delegate_text, str)
+    assert window.scoreboard.headline.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_log_scale_toggle(window):
+    window.log_action.setChecked(True)
+    assert window.chart.log_y and window.log_check.isChecked()
+    y0, y1 = window.chart.getViewBox().viewRange()[1]
+    assert 5.5 < y0 < y1 < 6.5  # log10 of about a million
+    window.log_check.setChecked(False)
+    assert not window.chart.log_y
+
+
+def test_appending_snapshots_updates_scoreboard_chart_and_log(qtbot, tmp_path):
+    store = Store.create(
+        tmp_path / "live.db",
+        Race("Live", 1000),
+        [Competitor("a", "Alpha", ""), Competitor("b", "Beta", "")],
+    )
+    session = Session(store)
+    win = MainWindow(session)
+    qtbot.addWidget(win)
+    win.show()
+    base = 1_700_000_000_000
+    session.append([Snapshot(base, "a", 900), Snapshot(base, "b", 950)])
+    assert win.scoreboard.cards[0].count.text() == "900"
+    assert win.scoreboard.headline_text() == "Beta leads by 50"
+    rows_before = win.log_panel.model.rowCount()
+    with qtbot.waitSignal(session.events_added, timeout=2000):
+        session.append([Snapshot(base + 60_000, "a", 1000), Snapshot(base + 60_000, "b", 960)])
+    assert win.scoreboard.headline_text() == "a first, by 40"
+    assert win.log_panel.model.rowCount() > rows_before
+    kinds = {win.log_panel.model.event_at(r).kind for r in range(win.log_panel.model.rowCount())}
+    assert {"lead_change", "crossed"} <= kinds
+    x, y = win.chart.curves["a"].getData()
+    assert y.tolist() == [900, 1000]
+    store.close()
+
+
+def test_replay_reaches_the_first_crossing(qtbot, sample_session, tmp_path):
+    path = sample_session.store.path
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    win = MainWindow(sample_session, replay=True)
+    qtbot.addWidget(win)
+    win.show()
+    start, speed = replay_plan(sample_session)
+    assert 60 <= (CROSS_MS - start) / speed / 1000 <= 120  # the demo's ~90 seconds
+    assert win.replay_bar.replayer.playing
+    assert win.scoreboard.headline_text() != "aplusk first, by 1,761"
+    # Play the rest in about two seconds of wall time, through the real timer.
+    win.replay_bar.set_speed((CROSS_MS - start) / 2000)
+    qtbot.waitUntil(
+        lambda: win.scoreboard.headline_text() == "aplusk first, by 1,761", timeout=15_000
+    )
+    assert [c.leader for c in sample_session.analysis.lead_changes] == [
+        "aplusk",
+        "cnnbrk",
+        "aplusk",
+    ]
+    win.replay_bar.pause()
+    win.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_replay_controls(window):
+    bar = window.replay_bar
+    bar.replayer.seek(bar.replayer.start_ms)
+    assert bar.slider.value() == 0
+    bar._on_slider_moved(5000)
+    mid = (bar.replayer.start_ms + bar.replayer.end_ms) // 2
+    assert abs(window.session.as_of_ms - mid) < 1000
+    bar.change_speed(1)
+    assert bar.speed_box.currentText() == "600×" and bar.replayer.speed == 600
+    bar.speed_box.setCurrentText("Fit into 60 s")
+    assert abs(bar.replayer.speed - (bar.replayer.end_ms - mid) / 60_000) < 1
+    bar.play()
+    assert bar.play_button.text().endswith("Pause")
+    bar.toggle()
+    assert not bar.replayer.playing
+
+
+def test_log_follows_the_end_unless_scrolled_up(qtbot, window):
+    session = window.session
+    log = window.log_panel
+    window.resize(1280, 720)
+    session.set_as_of(1239940000000)  # 03:46 UTC, before CNN retakes the lead
+    qtbot.wait(50)
+    scroll = log.view.verticalScrollBar()
+    assert scroll.maximum() > 0
+    qtbot.waitUntil(lambda: scroll.value() == scroll.maximum())
+    assert log.at_bottom()
+    session.set_as_of(1239943000000)
+    qtbot.waitUntil(lambda: scroll.value() == scroll.maximum())
+    # Scrolled up, the view stays where the user put it as events arrive.
+    scroll.setValue(0)
+    assert not log.at_bottom()
+    session.set_as_of(1239950000000)
+    qtbot.wait(50)
+    assert scroll.value() == 0
