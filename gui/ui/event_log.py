@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -249,7 +249,7 @@ class EventLog(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_row_changed)
 
         bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setContentsMargins(0, 0, 6, 0)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.kind_button)
         layout = QVBoxLayout(self)
@@ -263,6 +263,12 @@ class EventLog(QWidget):
         self.proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
         self.proxy.modelReset.connect(self._on_proxy_rows_inserted)
         self.view.scrollToBottom()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt naming
+        """Start at the newest entry."""
+        super().showEvent(event)
+        if self._stick_to_bottom:
+            QTimer.singleShot(0, self, self._scroll_to_bottom)
 
     # -- filter --------------------------------------------------------------------------
     @Slot(bool)

@@ -83,7 +83,9 @@ class RaceChart(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)
         item.getAxis("left").tickStrings = self._count_ticks
         item.hideButtons()
-        self.legend = item.addLegend(offset=(10, 10), labelTextSize="10pt")
+        self.legend = item.addLegend(
+            offset=(10, 10), labelTextSize="10pt", labelTextColor="#222222"
+        )
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
 
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -105,7 +107,7 @@ class RaceChart(pg.PlotWidget):
             angle=0,
             pen=pg.mkPen("#333333", width=1, style=Qt.PenStyle.DashLine),
             label="",
-            labelOpts={"position": 0.9, "color": "#333333", "anchors": [(1, 1), (1, 1)]},
+            labelOpts={"position": 0.45, "color": "#333333", "anchors": [(0.5, 1), (0.5, 1)]},
         )
         item.addItem(self.milestone_line, ignoreBounds=True)
 

@@ -30,7 +30,8 @@ def render_window(session_path: Path, out: Path, size: tuple[int, int], at_ms: i
         for _ in range(3):
             app.processEvents()
         window.chart.back_to_live()
-        app.processEvents()
+        for _ in range(3):
+            app.processEvents()
         image = window.grab()
         save_png(image, out)
     finally:

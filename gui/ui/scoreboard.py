@@ -136,8 +136,8 @@ class Scoreboard(QWidget):
             self.headline.setText(f"{a.winner} first{margin}")
             crossed = a.crossings[a.winner].at_ms
             self.detail.setText(
-                f"{self.session.name(a.winner)} reached {fmt.count(milestone)} at "
-                f"{fmt.local(crossed, self.session.zone)}"
+                f"{self.session.name(a.winner)} reached {fmt.count(milestone)} "
+                f"{fmt.local(crossed, self.session.zone, '%a %H:%M')}"
             )
         elif a.leader is not None:
             self.headline.setText(
@@ -154,10 +154,12 @@ class Scoreboard(QWidget):
             self.headline.setText("No leader yet")
             self.detail.setText("Waiting for fresh readings from both sides")
         if a.winner is not None and a.leader is not None:
-            self.detail.setText(
-                self.detail.text()
-                + f" · now {self.session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
+            now = (
+                f"; leads by {fmt.count(a.current_lead)} now"
+                if a.leader == a.winner
+                else f"; now {self.session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
             )
+            self.detail.setText(self.detail.text() + now)
 
     def headline_text(self) -> str:
         """The middle card's headline (for tests)."""
