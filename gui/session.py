@@ -106,9 +106,9 @@ class Session(QObject):
             return new
         for handle in {s.handle for s in new}:
             self.series[handle] = self.store.series(handle)
-        refresh_derived(self.store)
-        self._complete = None
-        self.analysis = self._analyse()
+        self._complete = analyse(self.race, self.competitors, self.series)
+        refresh_derived(self.store, self._complete)
+        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         events = self._events_until(self.as_of_ms)
         added = [e for e in events if self._event_id(e) not in self._shown]
         if len(added) + len(self.events) != len(events):

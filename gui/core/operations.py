@@ -32,9 +32,12 @@ def analyse_store(store: Store, as_of_ms: int | None = None) -> RaceAnalysis:
     return analyse(store.race(), store.competitors(), store.all_series(), as_of_ms)
 
 
-def refresh_derived(store: Store) -> RaceAnalysis:
-    """Re-run the analysis and store its glitch flags and derived events."""
-    result = analyse_store(store)
+def refresh_derived(store: Store, result: RaceAnalysis | None = None) -> RaceAnalysis:
+    """Store the glitch flags and derived events of an analysis of everything stored.
+
+    Analyses the store first unless the caller already has that analysis.
+    """
+    result = result or analyse_store(store)
     store.record_auto_glitches(
         g.snapshot_id for g in result.glitches if g.by == "auto" and g.snapshot_id is not None
     )
