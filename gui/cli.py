@@ -331,7 +331,6 @@ def run_gui(args: argparse.Namespace) -> int:
         render_window(session, out, (1600, 900), None)
         print(f"Screenshot of the window: {out}")
         return 0
-    Store.open(session).close()  # fail here, with a clear line, for a bad file
-    from gui.app import run
+    from gui.app import run  # a bad file raises SessionError before the window opens
 
     return run(session, replay=replay)

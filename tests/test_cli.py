@@ -207,3 +207,11 @@ def test_installed_command(tmp_path):
         [exe, "summary", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "is a folder" in done.stderr
+
+
+def test_opening_a_bad_session_in_the_window_is_one_line(tmp_path, capsys, qapp):
+    (tmp_path / "notes.txt").write_text("hello\n")
+    for name, problem in (("missing.db", "no such file"), ("notes.txt", "not a SQLite")):
+        code, _, err = run(capsys, str(tmp_path / name))
+        assert code == 2
+        assert err.count("\n") == 1 and problem in err

@@ -6,7 +6,7 @@ import hashlib
 
 from PySide6.QtCore import Qt
 
-from gui.core.model import Competitor, Race, Snapshot
+from gui.core.model import Competitor, Event, Race, Snapshot
 from gui.core.store import Store
 from gui.session import Session
 from gui.ui.event_log import KEY_ROLE
@@ -76,12 +76,23 @@ def test_log_filter_by_kind_and_text(window, qtmodeltester):
     assert log.proxy.rowCount() == log.model.rowCount()
 
 
-def test_user_text_is_plain(window):
-    # Notes hold user text: the log must show markup literally.
-    index = window.log_panel.proxy.index(0, 2)
-    delegate_text = index.data(Qt.ItemDataRole.DisplayRole)
-    assert isinstance(delegate_text, str)
-    assert window.scoreboard.headline.textFormat() == Qt.TextFormat.PlainText
+def test_user_text_is_shown_literally(qtbot, tmp_path):
+    text = "<b>CNN</b> begs on air <script>alert(1)</script>"
+    store = Store.create(
+        tmp_path / "n.db",
+        Race("<i>Race</i>", 1000),
+        [Competitor("a", "<b>A</b>", ""), Competitor("b", "B", "")],
+    )
+    store.add_event(Event(1_700_000_000_000, "note", text, origin="user"))
+    win = MainWindow(Session(store))
+    qtbot.addWidget(win)
+    model = win.log_panel.model
+    assert model.index(0, 2).data() == text
+    assert win.windowTitle() == "Photo Finish — <i>Race</i>"
+    card = win.scoreboard.cards[0]
+    assert card.name.text() == "<b>A</b>"
+    assert card.name.textFormat() == Qt.TextFormat.PlainText
+    store.close()
 
 
 def test_log_scale_toggle(window):
