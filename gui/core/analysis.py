@@ -202,6 +202,7 @@ class RaceAnalysis:
     projected_winner: str | None
     stats: dict[str, CompetitorStats]
     events: list[Event] = field(default_factory=list)
+    kept: list[Glitch] = field(default_factory=list)  # readings the user said are real
 
     @property
     def pair(self) -> tuple[str, str] | None:
@@ -226,6 +227,7 @@ def analyse(
     names = {c.handle: c.name for c in comps}
     stale = int(race.stale_after_s) * 1000
     glitches: list[Glitch] = []
+    kept: list[Glitch] = []
     clean: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for comp in comps:
         s = series.get(comp.handle) or Series.empty(comp.handle)
@@ -247,6 +249,16 @@ def analyse(
                     int(s.count[g_idx]),
                     int(s.ids[g_idx]) if s.ids[g_idx] >= 0 else None,
                     BY_USER if user[g_idx] else BY_AUTO,
+                )
+            )
+        for k_idx in np.nonzero((s.user_flag == _USER_OK) & visible)[0]:
+            kept.append(
+                Glitch(
+                    comp.handle,
+                    int(s.at_ms[k_idx]),
+                    int(s.count[k_idx]),
+                    int(s.ids[k_idx]) if s.ids[k_idx] >= 0 else None,
+                    BY_USER,
                 )
             )
         clean[comp.handle] = (s.at_ms[keep], s.count[keep])
@@ -317,6 +329,7 @@ def analyse(
         current_lead=current_lead,
         projected_winner=projected,
         stats=stats,
+        kept=sorted(kept, key=lambda g: (g.at_ms, g.handle)),
     )
     result.events = derive_events(result, names)
     return result
@@ -490,6 +503,17 @@ def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
                 f"Reading of {_fmt(g.count)} for {names[g.handle]} flagged as a glitch ({who})",
                 handle=g.handle,
                 key=f"glitch:{g.handle}:{g.at_ms}:{g.count}",
+            )
+        )
+    for k in result.kept:
+        events.append(
+            Event(
+                k.at_ms,
+                KIND_GLITCH,
+                f"Reading of {_fmt(k.count)} for {names[k.handle]} kept as a real reading "
+                "(by hand)",
+                handle=k.handle,
+                key=f"kept:{k.handle}:{k.at_ms}:{k.count}",
             )
         )
     events.sort(key=lambda e: (e.at_ms, e.key or ""))

@@ -8,8 +8,11 @@ ISO 8601 text for anyone browsing the file with sqlite3 or Datasette.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +22,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from gui.core.analysis import Series
+from gui.core.files import give_usual_permissions
 from gui.core.model import (
     BY_AUTO,
     BY_USER,
@@ -36,6 +40,7 @@ from gui.core.model import (
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
 SESSION_SUFFIX = ".pfrace"
 
 migrations = Migrations("photofinish")
@@ -171,6 +176,8 @@ class Store:
 
     def __init__(self, db: Database, path: Path | None, read_only: bool = False) -> None:
         self.db = db
+        self.db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._wal = False
         self.path = path
         self.read_only = read_only
         self._ids: dict[str, int] = {}
@@ -228,8 +235,9 @@ class Store:
             if read_only:
                 db = Database(sqlite3.connect(_ro_uri(p), uri=True, check_same_thread=False))
             else:
+                # Write-ahead logging is switched on at the first write, so a
+                # file that turns out to be damaged is never touched.
                 db = Database(p)
-                db.enable_wal()
                 if version < SCHEMA_VERSION:
                     log.info("Upgrading %s from schema %d to %d", p, version, SCHEMA_VERSION)
                     migrations.apply(db)
@@ -247,6 +255,32 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def write(self) -> Iterator[Store]:
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first and writes later fails at once
+        with "database is locked" when another connection committed in between;
+        taking the lock up front lets the busy timeout wait for it instead.
+        Nested calls become savepoints.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        if not self._wal and self.path is not None and not self.read_only:
+            self.db.enable_wal()
+            self._wal = True
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.db.conn.execute("COMMIT")
+
     # -- race and competitors ------------------------------------------------
     def race(self) -> Race:
         """The race's settings."""
@@ -263,7 +297,7 @@ class Store:
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown race fields: {sorted(bad)}")
-        with self.db.atomic():
+        with self.write():
             for key, value in fields.items():
                 self.db.execute(f"UPDATE race SET {key} = ? WHERE id = 1", [value])
 
@@ -284,10 +318,11 @@ class Store:
             self.db.execute("SELECT coalesce(max(position) + 1, 0) FROM competitors").fetchone()[0]
         )
         colour = colour or DEFAULT_COLOURS[position % len(DEFAULT_COLOURS)]
-        cur = self.db.execute(
-            "INSERT INTO competitors (handle, name, colour, position) VALUES (?, ?, ?, ?)",
-            [handle, name or handle, colour, position],
-        )
+        with self.write():
+            cur = self.db.execute(
+                "INSERT INTO competitors (handle, name, colour, position) VALUES (?, ?, ?, ?)",
+                [handle, name or handle, colour, position],
+            )
         cid = int(cur.lastrowid or 0)
         self._ids[handle] = cid
         self._handles[cid] = handle
@@ -299,7 +334,7 @@ class Store:
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown competitor fields: {sorted(bad)}")
-        with self.db.atomic():
+        with self.write():
             for key, value in fields.items():
                 self.db.execute(
                     f"UPDATE competitors SET {key} = ? WHERE handle = ?", [value, handle]
@@ -323,7 +358,7 @@ class Store:
 
         An exact duplicate (same competitor, time and count) is skipped.
         """
-        with self.db.atomic():
+        with self.write():
             before = self._max_snapshot_id()
             self._insert(snapshots)
             rows = self.db.execute(
@@ -335,7 +370,7 @@ class Store:
 
     def insert_snapshots(self, snapshots: Iterable[Snapshot]) -> int:
         """Store a batch in one transaction and return how many rows were new."""
-        with self.db.atomic():
+        with self.write():
             return self._insert(snapshots)
 
     def _insert(self, snapshots: Iterable[Snapshot]) -> int:
@@ -388,15 +423,16 @@ class Store:
         """Flag a reading as a glitch or as fine (``""`` clears the decision)."""
         if flag not in (FLAG_NONE, FLAG_GLITCH, FLAG_OK):
             raise ValueError(f"unknown flag {flag!r}")
-        self.db.execute(
-            "UPDATE snapshots SET flag = ?, flagged_by = ? WHERE id = ?",
-            [flag, by if flag else "", snapshot_id],
-        )
+        with self.write():
+            self.db.execute(
+                "UPDATE snapshots SET flag = ?, flagged_by = ? WHERE id = ?",
+                [flag, by if flag else "", snapshot_id],
+            )
 
     def record_auto_glitches(self, snapshot_ids: Iterable[int]) -> None:
         """Mark exactly these readings as auto-detected glitches; user decisions stay."""
         ids = sorted(set(snapshot_ids))
-        with self.db.atomic():
+        with self.write():
             self.db.execute(
                 "UPDATE snapshots SET flag = '', flagged_by = '' WHERE flagged_by = 'auto'"
             )
@@ -409,24 +445,30 @@ class Store:
     # -- events --------------------------------------------------------------
     def events(self) -> list[Event]:
         """All events and notes in time order."""
+        return self.events_where("1", [])
+
+    def events_where(self, condition: str, params: list[Any]) -> list[Event]:
+        """Events matching a fixed SQL condition with bound parameters, in time order."""
         return [
             Event(
                 r[1], r[2], r[4], self._handles.get(r[3]) if r[3] else None, r[5], r[6], r[7], r[0]
             )
             for r in self.db.execute(
                 "SELECT id, at_ms, kind, competitor_id, text, url, origin, key FROM events"
-                " ORDER BY at_ms, id"
+                f" WHERE {condition} ORDER BY at_ms, id",
+                params,
             )
         ]
 
     def add_event(self, event: Event) -> Event | None:
         """Store one event; returns it with its id, or None when its key already exists."""
         cid = self._ids.get(event.handle) if event.handle else None
-        cur = self.db.execute(
-            "INSERT OR IGNORE INTO events (at_ms, kind, competitor_id, text, url, origin, key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [event.at_ms, event.kind, cid, event.text, event.url, event.origin, event.key],
-        )
+        with self.write():
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO events (at_ms, kind, competitor_id, text, url, origin, key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [event.at_ms, event.kind, cid, event.text, event.url, event.origin, event.key],
+            )
         if not cur.rowcount:
             return None
         return Event(
@@ -445,19 +487,49 @@ class Store:
     ) -> None:
         """Change a note's text, link, competitor or time."""
         cid = self._ids.get(handle) if handle else None
-        self.db.execute(
-            "UPDATE events SET text = ?, url = ?, competitor_id = ?, at_ms = ? WHERE id = ?",
-            [text, url, cid, at_ms, event_id],
-        )
+        with self.write():
+            self.db.execute(
+                "UPDATE events SET text = ?, url = ?, competitor_id = ?, at_ms = ? WHERE id = ?",
+                [text, url, cid, at_ms, event_id],
+            )
 
     def delete_event(self, event_id: int) -> None:
         """Remove one event."""
-        self.db.execute("DELETE FROM events WHERE id = ?", [event_id])
+        with self.write():
+            self.db.execute("DELETE FROM events WHERE id = ?", [event_id])
+
+    def restore_event(self, event: Event) -> Event:
+        """Put back a deleted note under its old id (undo of a delete)."""
+        if event.id is None:
+            raise ValueError("only a stored event can be restored")
+        cid = self._ids.get(event.handle) if event.handle else None
+        with self.write():
+            self.db.execute(
+                "INSERT INTO events (id, at_ms, kind, competitor_id, text, url, origin, key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    event.id,
+                    event.at_ms,
+                    event.kind,
+                    cid,
+                    event.text,
+                    event.url,
+                    event.origin,
+                    event.key,
+                ],
+            )
+        return event
+
+    def event(self, event_id: int) -> Event | None:
+        """One stored event by id."""
+        for e in self.events_where("id = ?", [event_id]):
+            return e
+        return None
 
     def sync_derived_events(self, derived: Iterable[Event]) -> tuple[list[Event], list[int]]:
         """Make the stored derived events exactly ``derived``; return (added, removed ids)."""
         wanted = {e.key: e for e in derived if e.key}
-        with self.db.atomic():
+        with self.write():
             stored = {
                 r[1]: (r[0], r[2], r[3])
                 for r in self.db.execute(
@@ -487,25 +559,50 @@ class Store:
 
     def set_view_state(self, values: dict[str, str]) -> None:
         """Save view state values."""
-        with self.db.atomic():
+        with self.write():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
                 list(values.items()),
             )
 
     def backup_to(self, target: str | Path) -> None:
-        """Write a consistent copy with SQLite's online backup."""
-        dest = sqlite3.connect(str(target))
+        """Write a consistent copy with SQLite's online backup, never a half-written file.
+
+        The copy is made in one step, so it is the database as of one moment
+        even while another connection keeps writing; it goes to a temporary file
+        beside the target and is renamed over it only when complete.
+        """
+        out = Path(target)
+        if self.path is not None and out.exists() and out.resolve() == self.path.resolve():
+            raise SessionError(out, "is the open session itself; choose another name")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
         try:
-            self.db.conn.backup(dest)
-        finally:
-            dest.close()
+            dest = sqlite3.connect(tmp_name)
+            try:
+                self.db.conn.backup(dest)
+                dest.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dest.close()
+            give_usual_permissions(tmp)
+            os.replace(tmp, out)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 def _writable(path: Path) -> bool:
-    import os
+    """Whether a session may be written: the file and its folder (for the journal).
 
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    A file without any write permission bit counts as read-only even for a
+    user (root) whom the system would let write: the owner asked for it.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & 0o222) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 __all__ = ["SessionError", "Store", "inspect_file", "SCHEMA_VERSION", "BY_AUTO", "BY_USER"]

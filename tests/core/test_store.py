@@ -182,3 +182,129 @@ def test_backup_is_a_consistent_copy(tmp_path):
     src.backup_to(tmp_path / "copy.db")
     with Store.open(tmp_path / "copy.db") as copy:
         assert copy.snapshot_count() == 100
+
+
+def test_file_without_write_bits_opens_read_only_even_for_root(tmp_path):
+    p = tmp_path / "ro.db"
+    make(p).close()
+    p.chmod(0o444)
+    before = digest(p)
+    with Store.open(p) as store:
+        assert store.read_only
+        assert store.race().title == "Test race"
+    assert digest(p) == before
+
+
+def test_wal_session_in_read_only_folder_opens_read_only(tmp_path, monkeypatch):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    p = folder / "r.db"
+    store = make(p)
+    store.append([Snapshot(1000, "a", 5)])
+    store.close()
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda q, mode: False if mode == os.W_OK and Path(q) == folder else real_access(q, mode),
+    )
+    with Store.open(p) as ro:
+        assert ro.read_only
+        assert ro.snapshot_count() == 1
+
+
+def test_backup_refuses_to_overwrite_the_open_session(tmp_path):
+    p = tmp_path / "a.db"
+    with make(p) as store, pytest.raises(SessionError, match="open session itself"):
+        store.backup_to(p)
+
+
+def test_backup_leaves_nothing_behind_when_it_fails(tmp_path, monkeypatch):
+    src = make(tmp_path / "a.db")
+    src.append([Snapshot(1, "a", 1)])
+
+    def broken_replace(a, b):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="No space"):
+        src.backup_to(tmp_path / "copy.db")
+    assert sorted(x.name for x in tmp_path.iterdir() if not x.name.startswith("a.db")) == []
+
+
+def test_backup_during_concurrent_writes_holds_every_committed_row(tmp_path):
+    """A writer on another connection keeps committing while the copies are made."""
+    import threading
+    import time
+
+    p = tmp_path / "live.db"
+    store = make(p)
+    store.append([Snapshot(i, "a", i) for i in range(20_000)])
+    stop = threading.Event()
+    committed = [20_000]
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        n = 20_000
+        try:
+            with Store.open(p) as writer:
+                while not stop.is_set():
+                    writer.append([Snapshot(n + i, "b", n + i) for i in range(200)])
+                    n += 200
+                    committed[0] = n
+        except BaseException as exc:  # handed to the test thread below
+            errors.append(exc)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        for k in range(5):
+            deadline = time.monotonic() + 30
+            while committed[0] < 20_000 + 600 * (k + 1) and not errors:
+                assert time.monotonic() < deadline, "the writer stalled"
+                time.sleep(0.001)
+            assert not errors, errors
+            before = store.snapshot_count()
+            target = tmp_path / f"copy{k}.db"
+            store.backup_to(target)
+            with Store.open(target, read_only=True) as copy:
+                assert copy.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                assert copy.snapshot_count() >= before
+                # Whole batches only: every writer transaction is in or out.
+                assert copy.snapshot_count() % 200 == 0
+    finally:
+        stop.set()
+        thread.join()
+        store.close()
+    assert not errors, errors
+    assert committed[0] > 20_000 + 3000
+
+
+def test_restore_event_puts_a_note_back_under_its_id(tmp_path):
+    with make(tmp_path / "a.db") as store:
+        note = store.add_event(Event(5, "note", "hello", "a", None, "user"))
+        assert note is not None and note.id is not None
+        store.delete_event(note.id)
+        assert store.event(note.id) is None
+        store.restore_event(note)
+        assert store.event(note.id) == note
+        assert store.event(note.id).id == note.id  # type: ignore[union-attr]
+
+
+def test_damaged_pages_are_reported_by_open(tmp_path):
+    p = tmp_path / "bad.db"
+    store = make(p)
+    store.append([Snapshot(i * 1000, "a", i) for i in range(5000)])
+    store.db.execute("PRAGMA journal_mode = DELETE")
+    store.close()
+    data = bytearray(p.read_bytes())
+    page = 4096
+    for offset in range(3 * page, len(data) - page, page):
+        data[offset : offset + 64] = b"\xff" * 64
+    p.write_bytes(bytes(data))
+    before = digest(p)
+    with pytest.raises(SessionError, match="damaged"):
+        with Store.open(p) as damaged:
+            damaged.all_series()
+            damaged.events()
+    assert digest(p) == before
