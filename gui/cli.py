@@ -70,9 +70,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("session", metavar="SESSION")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("export", help="snapshots out as CSV in the import format")
+    p = sub.add_parser(
+        "export",
+        help="snapshots out as CSV in the import format, or the event log as CSV or Markdown",
+        description="Write the snapshots (CSV in the import format) or the event log "
+        "(CSV or a Markdown table, times in the race's display zone and in UTC).",
+    )
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("out", metavar="OUT.csv")
+    p.add_argument("out", metavar="OUT", help="the file to write (.csv, or .md for Markdown)")
+    p.add_argument(
+        "--what",
+        choices=("snapshots", "events"),
+        default="snapshots",
+        help="snapshots (default) or the event log: derived events and notes",
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "md"),
+        default=None,
+        help="csv or md (events only); default: md when OUT ends in .md or .markdown, else csv",
+    )
 
     p = sub.add_parser("screenshot", help="render the main window headless to PNG")
     p.add_argument("session", metavar="SESSION")
@@ -268,13 +285,38 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export snapshots as CSV."""
-    from gui.core.operations import export_csv
+    """Export snapshots as CSV, or the event log as CSV or Markdown."""
+    from gui.core.operations import (
+        export_csv,
+        export_events_csv,
+        export_events_markdown,
+        zone_of,
+    )
 
+    fmt = args.format
+    if fmt is None:
+        fmt = "md" if Path(args.out).suffix.lower() in (".md", ".markdown") else "csv"
+    if fmt == "md" and args.what != "events":
+        why = "--format md" if args.format else f"{args.out} (a Markdown name)"
+        raise UsageError(
+            f"export: {why}: Markdown is only for the event log (--what events); "
+            "snapshots export as CSV"
+        )
     out = _writable_target(args.out)
     with Store.open(args.session, read_only=True) as store:
-        rows = export_csv(store, out)
-    print(f"{rows:,} snapshots written to {out}", file=sys.stderr)
+        if args.what == "snapshots":
+            rows = export_csv(store, out)
+            print(f"{rows:,} snapshots written to {out}", file=sys.stderr)
+            return 0
+        race = store.race()
+        zone = zone_of(race.display_tz)
+        names = {c.handle: c.name for c in store.competitors()}
+        events = store.events()
+    if fmt == "md":
+        rows = export_events_markdown(events, zone, names, out, race.title)
+    else:
+        rows = export_events_csv(events, zone, names, out)
+    print(f"{rows:,} events written to {out}", file=sys.stderr)
     return 0
 
 

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-
 ROOT = Path(__file__).resolve().parent.parent
+
+# A 1920x1080 offscreen screen (the plugin's default is 800x800, too small for
+# the window, so Qt would squeeze restored geometry to fit it).
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    screens = ROOT / "tests" / "offscreen-screen.json"
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={screens}"
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +30,14 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -
 def sample_path() -> Path:
     """The bundled 2009 race."""
     return ROOT / "data" / "race-2009.db"
+
+
+@pytest.fixture
+def sample_copy(tmp_path, capsys) -> Path:
+    """A copy of the 2009 race written by ``photofinish sample``."""
+    from tests.cli_support import run
+
+    p = tmp_path / "race.db"
+    code, out, _ = run(capsys, "sample", str(p))
+    assert code == 0 and out.strip() == str(p)
+    return p

@@ -11,22 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.cli import main
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def sample_copy(tmp_path, capsys):
-    p = tmp_path / "race.db"
-    code, out, _ = run(capsys, "sample", str(p))
-    assert code == 0 and out.strip() == str(p)
-    return p
-
+from tests.cli_support import run
 
 SUMMARY_KEYS = {
     "title",
