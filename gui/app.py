@@ -5,17 +5,29 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget  # noqa: E402
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QMessageBox,
+    QWidget,
+)
 
+from gui.core.model import Competitor, Race  # noqa: E402
 from gui.core.store import SessionError, Store  # noqa: E402
+
+if TYPE_CHECKING:
+    from gui.session import Session
 
 log = logging.getLogger(__name__)
 _windows: list[QWidget] = []
@@ -49,31 +61,123 @@ def install_excepthook() -> None:
     sys.excepthook = hook
 
 
-def open_window(path: Path, replay: bool = False) -> QWidget:
-    """Open a session file in a new window; raises SessionError for a bad file."""
+def load_session(path: Path) -> Session:
+    """Open a session file and read it; raises SessionError naming the file and the problem."""
     from gui.session import Session
-    from gui.ui.main_window import MainWindow
 
     store = Store.open(path)
-    window = MainWindow(Session(store), replay=replay)
+    try:
+        return Session(store)
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
+    except (KeyError, ValueError) as exc:
+        store.close()
+        raise SessionError(path, f"holds data this version cannot read ({exc})") from exc
+
+
+def window_for(path: Path) -> QWidget | None:
+    """The open window showing a session file, if any."""
+    target = path.resolve()
+    for window in _windows:
+        store_path = getattr(getattr(window, "session", None), "store", None)
+        if store_path is not None and store_path.path is not None:
+            if store_path.path.resolve() == target:
+                return window
+    return None
+
+
+def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidget:
+    """Open a session file in a new window; raises SessionError for a bad file."""
+    from gui.ui import settings
+    from gui.ui.main_window import MainWindow
+
+    existing = window_for(path)
+    if existing is not None:
+        existing.raise_()
+        existing.activateWindow()
+        return existing
+    window = MainWindow(load_session(path), replay=replay, restore=restore)
     _windows.append(window)
-    window.destroyed.connect(lambda *_: _windows.remove(window) if window in _windows else None)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.closed.connect(lambda: _windows.remove(window) if window in _windows else None)
     window.show()
+    settings.add_recent(path)
     return window
 
 
-def open_session_dialog(parent: QWidget | None = None) -> None:
-    """Ask for a session file and open it, explaining any problem."""
-    name, _ = QFileDialog.getOpenFileName(
-        parent, "Open Race", "", "Photo Finish sessions (*.db *.sqlite *.pfrace);;All files (*)"
-    )
-    if not name:
-        return
+def open_path(path: Path, parent: QWidget | None = None, restore: bool = True) -> QWidget | None:
+    """Open a session, or explain in a dialog why it cannot be opened (nothing is changed)."""
     try:
-        open_window(Path(name))
+        return open_window(path, restore=restore)
     except SessionError as exc:
-        log.warning("Could not open %s: %s", name, exc.problem)
-        QMessageBox.warning(parent, "Could not open the race", f"{exc.path}\n\n{exc.problem}")
+        from gui.ui.notice import notice
+
+        log.warning("Could not open %s: %s", path, exc.problem)
+        notice(
+            parent,
+            "Could not open the race",
+            f"{exc.path}\n\n{exc.problem}",
+            warn=True,
+            name="openProblem",
+        )
+        return None
+
+
+def open_session_dialog(parent: QWidget | None = None) -> QWidget | None:
+    """Ask for a session file and open it, explaining any problem."""
+    from gui.ui.main_window import SESSION_FILTER
+
+    name, _ = QFileDialog.getOpenFileName(parent, "Open Race", "", SESSION_FILTER)
+    if not name:
+        return None
+    return open_path(Path(name), parent)
+
+
+def new_race_dialog(parent: QWidget | None = None) -> QDialog:
+    """Ask for a new race's settings, then where to keep it; create it and open it."""
+    from gui.ui.race_dialog import RaceDialog
+
+    dialog = RaceDialog(parent)
+
+    def create() -> None:
+        create_race_file(dialog.race(), dialog.competitors(), parent)
+
+    dialog.accepted.connect(create)
+    dialog.open()
+    return dialog
+
+
+def create_race_file(
+    race: Race, competitors: list[Competitor], parent: QWidget | None = None
+) -> QWidget | None:
+    """Ask where to save a new race, create the session file there and open it."""
+    from gui.ui.main_window import SESSION_FILTER
+
+    safe = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in race.title).strip()
+    start = str(Path.home() / f"{' '.join(safe.split()) or 'race'}.pfrace")
+    name, _ = QFileDialog.getSaveFileName(parent, "Save New Race", start, SESSION_FILTER)
+    if not name:
+        return None
+    target = Path(name)
+    if not target.suffix:
+        target = target.with_suffix(".pfrace")
+    if window_for(target) is not None:
+        QMessageBox.warning(
+            parent, "Could not create the race", f"{target}\n\nis open; choose another name."
+        )
+        return None
+    try:
+        # Built beside the target and renamed over it, so a replaced file is never half-made.
+        tmp = target.with_name(f".{target.name}.new")
+        tmp.unlink(missing_ok=True)
+        Store.create(tmp, race, competitors).close()
+        os.replace(tmp, target)
+    except (SessionError, OSError) as exc:
+        log.warning("Could not create %s: %s", target, exc)
+        QMessageBox.warning(parent, "Could not create the race", f"{target}\n\n{exc}")
+        return None
+    return open_path(target, parent)
 
 
 def _close_on_signals(app: QApplication) -> QTimer:

@@ -7,9 +7,18 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from gui.core.analysis import RaceAnalysis, Series, analyse
-from gui.core.model import ORIGIN_DERIVED, Competitor, Event, Race, Snapshot
+from gui.core.model import (
+    BY_USER,
+    KIND_NOTE,
+    ORIGIN_DERIVED,
+    ORIGIN_USER,
+    Competitor,
+    Event,
+    Race,
+    Snapshot,
+)
 from gui.core.operations import refresh_derived, zone_of
-from gui.core.store import Store
+from gui.core.store import SessionError, Store
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +131,120 @@ class Session(QObject):
             self.events_added.emit(added)
         self.analysis_changed.emit()
         return new
+
+    # -- notes -----------------------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise SessionError(self.store.path or ":memory:", "is read-only")
+
+    def add_note(
+        self, at_ms: int, text: str, url: str | None = None, handle: str | None = None
+    ) -> Event:
+        """Store a new note and show it."""
+        self._check_writable()
+        stored = self.store.add_event(
+            Event(at_ms, KIND_NOTE, text, handle, url or None, ORIGIN_USER)
+        )
+        assert stored is not None  # a note has no key, so it cannot clash
+        self._notes_changed()
+        return stored
+
+    def update_note(
+        self, note_id: int, at_ms: int, text: str, url: str | None, handle: str | None
+    ) -> Event:
+        """Change a note; returns the note as it was before."""
+        self._check_writable()
+        old = self.store.event(note_id)
+        if old is None or old.origin == ORIGIN_DERIVED:
+            raise KeyError(note_id)
+        self.store.update_event(note_id, text, url or None, handle, at_ms)
+        self._notes_changed()
+        return old
+
+    def delete_note(self, note_id: int) -> Event:
+        """Delete a note; returns it, so it can be put back."""
+        self._check_writable()
+        old = self.store.event(note_id)
+        if old is None or old.origin == ORIGIN_DERIVED:
+            raise KeyError(note_id)
+        self.store.delete_event(note_id)
+        self._notes_changed()
+        return old
+
+    def restore_note(self, note: Event) -> None:
+        """Put a deleted note back under its old id."""
+        self._check_writable()
+        self.store.restore_event(note)
+        self._notes_changed()
+
+    def note(self, note_id: int) -> Event | None:
+        """A note by id (None for a derived event or a missing one)."""
+        event = self.store.event(note_id)
+        return None if event is None or event.origin == ORIGIN_DERIVED else event
+
+    # -- readings, race and reloading --------------------------------------------------------
+    def set_flag(self, snapshot_id: int, flag: str) -> tuple[str, str]:
+        """Flag a reading by hand (glitch / ok / ``""`` to let the detector decide).
+
+        Returns the reading's previous (flag, flagged_by), for undo.
+        """
+        self._check_writable()
+        row = self.store.db.execute(
+            "SELECT flag, flagged_by, competitor_id FROM snapshots WHERE id = ?", [snapshot_id]
+        ).fetchone()
+        if row is None:
+            raise KeyError(snapshot_id)
+        self.store.set_flag(snapshot_id, flag, BY_USER)
+        handle = next(h for h in self.series if self.store.competitor_id(h) == row[2])
+        self.series[handle] = self.store.series(handle)
+        self._data_changed()
+        return str(row[0]), str(row[1])
+
+    def restore_flag(self, snapshot_id: int, flag: str, by: str) -> None:
+        """Put a reading's flag back as it was (undo)."""
+        self._check_writable()
+        self.store.set_flag(snapshot_id, flag, by)
+        self.series = self.store.all_series()
+        self._data_changed()
+
+    def update_race(self, race: Race, competitors: list[Competitor]) -> None:
+        """Store new race settings and competitor names and colours; everything redraws."""
+        self._check_writable()
+        with self.store.write():
+            self.store.update_race(
+                title=race.title,
+                milestone=race.milestone,
+                platform=race.platform,
+                display_tz=race.display_tz,
+            )
+            for comp in competitors:
+                self.store.update_competitor(comp.handle, name=comp.name, colour=comp.colour)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read everything again from the file (after an import or a race edit)."""
+        self.race = self.store.race()
+        self.competitors = self.store.competitors()
+        self.zone = zone_of(self.race.display_tz)
+        self.series = self.store.all_series()
+        self.race_changed.emit()
+        self._data_changed()
+
+    def _data_changed(self) -> None:
+        self._complete = analyse(self.race, self.competitors, self.series)
+        if not self.read_only:
+            refresh_derived(self.store, self._complete)
+        self._notes_changed()
+
+    def _notes_changed(self) -> None:
+        self._notes = [e for e in self.store.events() if e.origin != ORIGIN_DERIVED]
+        if self._complete is None:
+            self._complete = analyse(self.race, self.competitors, self.series)
+        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
+        self.events = self._events_until(self.as_of_ms)
+        self._shown = {self._event_id(e) for e in self.events}
+        self.events_reset.emit()
+        self.analysis_changed.emit()
 
     # -- internals ---------------------------------------------------------------------
     def _analyse(self) -> RaceAnalysis:

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     QTimer,
+    QUrl,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QGuiApplication,
+    QIcon,
+    QPainter,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,10 +46,14 @@ from gui.core.model import (
     KIND_NOTE,
     KIND_SOURCE_ERROR,
     KIND_TO_GO,
+    ORIGIN_DERIVED,
     Event,
 )
 from gui.session import Session
 from gui.ui import fmt
+from gui.ui.note_dialog import safe_link
+
+log = logging.getLogger(__name__)
 
 KINDS = {
     KIND_LEAD_CHANGE: ("Lead change", "#8e44ad"),
@@ -119,7 +135,7 @@ class EventLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             when = fmt.local(event.at_ms, self.session.zone, "%a %d %b %Y %H:%M:%S")
             extra = f"\n{event.url}" if event.url else ""
-            return f"{when}\n{event.text}{extra}"
+            return fmt.plain_tooltip(f"{when}\n{event.text}{extra}")
         if role == Qt.ItemDataRole.ForegroundRole and col == 2 and event.handle:
             return QColor(self.session.colour(event.handle)).darker(130)
         if role == KEY_ROLE:
@@ -205,6 +221,8 @@ class EventLog(QWidget):
     """The log panel: filter bar and table. Emits the key of the event the user selects."""
 
     event_selected = Signal(str)
+    edit_requested = Signal(int)  # a note's id
+    delete_requested = Signal(int)  # a note's id
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -247,6 +265,10 @@ class EventLog(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_row_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_view_context_menu_requested)
+        self.view.doubleClicked.connect(self._on_view_double_clicked)
+        self.view.setAccessibleName("Event log")
 
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 6, 0)
@@ -260,8 +282,13 @@ class EventLog(QWidget):
         self._stick_to_bottom = True
         scroll = self.view.verticalScrollBar()
         scroll.valueChanged.connect(self._on_scroll_value_changed)
+        # Rows rewrap and grow after a resize or a reset: keep the newest in sight.
+        scroll.rangeChanged.connect(self._on_scroll_range_changed)
         self.proxy.rowsInserted.connect(self._on_proxy_rows_inserted)
         self.proxy.modelReset.connect(self._on_proxy_rows_inserted)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
+        self._selection_before_reset: str | None = None
         self.view.scrollToBottom()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt naming
@@ -312,6 +339,11 @@ class EventLog(QWidget):
         scroll = self.view.verticalScrollBar()
         self._stick_to_bottom = value >= scroll.maximum() - 4
 
+    @Slot(int, int)
+    def _on_scroll_range_changed(self, _low: int, high: int) -> None:
+        if self._stick_to_bottom:
+            self.view.verticalScrollBar().setValue(high)
+
     @Slot()
     def _on_proxy_rows_inserted(self, *args: object) -> None:
         if self._stick_to_bottom:
@@ -326,3 +358,93 @@ class EventLog(QWidget):
     def at_bottom(self) -> bool:
         """Whether the log is following its newest entry."""
         return self._stick_to_bottom
+
+    # -- filter state (saved per session) ------------------------------------------------------
+    def shown_kinds(self) -> set[str]:
+        """The kinds ticked in the filter."""
+        return {k for k, a in self.kind_actions.items() if a.isChecked()}
+
+    # -- notes: context menu, edit, delete, links ------------------------------------------------
+    def event_at_view_row(self, row: int) -> Event | None:
+        """The event shown in a row of the view."""
+        index = self.proxy.index(row, 0)
+        if not index.isValid():
+            return None
+        source = self.proxy.mapToSource(index)
+        return self.model.event_at(source.row())
+
+    def context_menu_for(self, event: Event | None) -> QMenu:
+        """The log's context menu for an event (built, not shown)."""
+        menu = QMenu(self)
+        is_note = event is not None and event.origin != ORIGIN_DERIVED and event.id is not None
+        writable = not self.model.session.read_only
+        edit = menu.addAction("Edit Note…")
+        edit.setObjectName("editNote")
+        edit.setEnabled(is_note and writable)
+        delete = menu.addAction("Delete Note")
+        delete.setObjectName("deleteNote")
+        delete.setEnabled(is_note and writable)
+        if event is not None and event.id is not None:
+            note_id = event.id
+            edit.triggered.connect(lambda: self.edit_requested.emit(note_id))
+            delete.triggered.connect(lambda: self.delete_requested.emit(note_id))
+        menu.addSeparator()
+        link = safe_link(event.url if event else None)
+        open_link = menu.addAction("Open Link in Browser")
+        open_link.setObjectName("openLink")
+        open_link.setEnabled(link is not None)
+        if link is not None:
+            open_link.setToolTip(link)
+            open_link.triggered.connect(lambda: open_in_browser(link))
+        copy = menu.addAction("Copy Text")
+        copy.setObjectName("copyText")
+        copy.setEnabled(event is not None)
+        if event is not None:
+            text = event.text + (f" {event.url}" if event.url else "")
+            copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(text))
+        return menu
+
+    @Slot(QPoint)
+    def _on_view_context_menu_requested(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        event = self.event_at_view_row(index.row()) if index.isValid() else None
+        if index.isValid():
+            self.view.selectRow(index.row())
+        menu = self.context_menu_for(event)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
+
+    @Slot(QModelIndex)
+    def _on_view_double_clicked(self, index: QModelIndex) -> None:
+        event = self.event_at_view_row(index.row())
+        if event is None:
+            return
+        if event.origin != ORIGIN_DERIVED and event.id is not None:
+            if not self.model.session.read_only:
+                self.edit_requested.emit(event.id)
+
+    @Slot()
+    def _remember_selection(self) -> None:
+        self._selection_before_reset = self.selected_key()
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        key = self._selection_before_reset
+        self._selection_before_reset = None
+        if key is not None:
+            row = self.model.row_of(key)
+            if row is not None:
+                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                if index.isValid():
+                    self.view.selectionModel().blockSignals(True)
+                    self.view.selectRow(index.row())
+                    self.view.selectionModel().blockSignals(False)
+
+
+def open_in_browser(url: str) -> bool:
+    """Open an http or https link in the user's browser; anything else is refused."""
+    link = safe_link(url)
+    if link is None:
+        log.warning("Refused to open a link that is not http or https: %r", url)
+        return False
+    return bool(QDesktopServices.openUrl(QUrl(link)))

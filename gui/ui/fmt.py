@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,3 +63,13 @@ def duration(ms: float) -> str:
         return f"{h} h {m:02d} min"
     d, h = divmod(h, 24)
     return f"{d} d {h} h"
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows text exactly as written, markup characters included.
+
+    Qt guesses whether a tooltip is rich text; escaping the text inside a
+    paragraph settles the guess, so ``<b>`` shows as those three characters.
+    """
+    body = html.escape(text).replace("\n", "<br>")
+    return f"<p style='white-space:pre-wrap'>{body}</p>"

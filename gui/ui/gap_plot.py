@@ -35,22 +35,12 @@ class GapPlot(pg.PlotWidget):
         left.enableAutoSIPrefix(False)
         left.tickStrings = lambda values, scale, spacing: [fmt.signed(v) for v in values]
         self.chart = chart
+        # The time range comes from the race chart and the lead range from _fit_y;
+        # auto-ranging would push the whole race into the linked chart.
+        item.disableAutoRange()
         self.setXLink(chart)
-        comps = session.competitors
-        a = comps[0] if comps else None
-        b = comps[1] if len(comps) > 1 else None
-        self.ahead = pg.PlotDataItem(
-            pen=pg.mkPen(a.colour if a else "#888", width=1.5),
-            fillLevel=0,
-            fillBrush=_brush(a.colour if a else "#888", 70),
-            connect="finite",
-        )
-        self.behind = pg.PlotDataItem(
-            pen=pg.mkPen(b.colour if b else "#888", width=1.5),
-            fillLevel=0,
-            fillBrush=_brush(b.colour if b else "#888", 70),
-            connect="finite",
-        )
+        self.ahead = pg.PlotDataItem(fillLevel=0, connect="finite")
+        self.behind = pg.PlotDataItem(fillLevel=0, connect="finite")
         for curve in (self.ahead, self.behind):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
@@ -59,11 +49,27 @@ class GapPlot(pg.PlotWidget):
         self.changes = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen("#222222"))
         self.changes.setZValue(10)
         item.addItem(self.changes)
-        if a and b:
-            item.setLabel("left", f"@{a.handle} lead", color="#444444")
+        self.apply_race()
         chart.getViewBox().sigXRangeChanged.connect(self._fit_y)
         session.analysis_changed.connect(self.refresh)
+        session.race_changed.connect(self.apply_race)
         self.refresh()
+
+    @Slot()
+    def apply_race(self) -> None:
+        """Colours and labels from the head-to-head pair."""
+        comps = self.session.competitors
+        a = comps[0] if comps else None
+        b = comps[1] if len(comps) > 1 else None
+        for curve, comp in ((self.ahead, a), (self.behind, b)):
+            colour = comp.colour if comp else "#888888"
+            curve.setPen(pg.mkPen(colour, width=1.5))
+            curve.setBrush(_brush(colour, 70))
+        if a and b:
+            self.getPlotItem().setLabel("left", f"@{a.handle} lead", color="#444444")
+        self.axis.zone = self.session.zone
+        self.axis.picture = None
+        self.axis.update()
 
     @Slot()
     def refresh(self) -> None:

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoStack,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
+    QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -19,10 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
 from gui.session import Session
-from gui.ui import fmt
+from gui.ui import fmt, settings, view_state
+from gui.ui.commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
 from gui.ui.event_log import EventLog
 from gui.ui.gap_plot import GapPlot
+from gui.ui.note_dialog import NoteDialog
+from gui.ui.notice import notice
 from gui.ui.race_chart import RaceChart
 from gui.ui.replay_bar import ReplayBar
 
@@ -30,6 +48,8 @@ log = logging.getLogger(__name__)
 
 DEMO_LEAD_IN_MS = 6 * 3_600_000
 DEMO_SECONDS_TO_FINISH = 90
+ADD_NOTE_SHORTCUT = "Ctrl+Shift+N"  # Ctrl+N is New Race; no standard key uses this one
+SESSION_FILTER = "Photo Finish sessions (*.pfrace *.db *.sqlite *.sqlite3);;All files (*)"
 
 
 def replay_plan(session: Session) -> tuple[int, float] | None:
@@ -49,11 +69,16 @@ def replay_plan(session: Session) -> tuple[int, float] | None:
 class MainWindow(QMainWindow):
     """One window per open session."""
 
-    def __init__(self, session: Session, replay: bool = False) -> None:
+    closed = Signal()
+
+    def __init__(self, session: Session, replay: bool = False, restore: bool = True) -> None:
         super().__init__()
         self.session = session
-        self.setWindowTitle(f"Photo Finish — {session.race.title}")
+        self.undo_stack = QUndoStack(self)
+        self._remember = restore
+        self._update_title()
         self.setMinimumSize(QSize(1100, 640))
+        self.setAcceptDrops(True)
 
         from gui.ui.scoreboard import Scoreboard
 
@@ -105,10 +130,12 @@ class MainWindow(QMainWindow):
         self.split.setChildrenCollapsible(False)
         self.log_panel.setMinimumWidth(300)
 
+        self.banner = self._read_only_banner()
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(4)
+        box.addWidget(self.banner)
         box.addWidget(self.scoreboard)
         box.addWidget(self.split, 1)
         box.addWidget(self.replay_bar)
@@ -121,12 +148,23 @@ class MainWindow(QMainWindow):
         self.chart.following_changed.connect(self._on_chart_following_changed)
         self.chart.event_clicked.connect(self._on_chart_event_clicked)
         self.log_panel.event_selected.connect(self._on_log_event_selected)
+        self.log_panel.edit_requested.connect(self.edit_note)
+        self.log_panel.delete_requested.connect(self.delete_note)
+        self.chart.note_requested.connect(self.add_note)
+        self.chart.flag_requested.connect(self.flag_reading)
+        self.chart.setAcceptDrops(False)
+        self.gap.setAcceptDrops(False)
         session.analysis_changed.connect(self._update_status)
+        session.race_changed.connect(self._on_session_race_changed)
         self.replay_bar.playing_changed.connect(self._update_status)
         self._update_status()
         self.resize(1600, 900)
         self.split.setSizes([1140, 460])
         self.plots.setSizes([560, 190])
+        if restore:
+            view_state.restore_geometry(self)
+            if not replay:
+                view_state.apply(self, view_state.load(self))
 
         if replay:
             plan = replay_plan(session)
@@ -156,14 +194,56 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        writable = not self.session.read_only
         file_menu = bar.addMenu("&File")
+        file_menu.addAction(
+            self._action("&New Race…", self._on_new_race, QKeySequence.StandardKey.New)
+        )
         self.open_action = self._action("&Open…", self._on_open, QKeySequence.StandardKey.Open)
         file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self.rebuild_recent_menu)
+        file_menu.addSeparator()
+        self.save_as_action = self._action(
+            "Save &As…", self._on_save_as, QKeySequence.StandardKey.SaveAs
+        )
+        file_menu.addAction(self.save_as_action)
+        self.save_copy_action = self._action("Save a &Copy…", self._on_save_copy)
+        file_menu.addAction(self.save_copy_action)
+        file_menu.addSeparator()
+        self.import_action = self._action("&Import Readings and Notes…", self._on_import)
+        self.import_action.setEnabled(writable)
+        file_menu.addAction(self.import_action)
+        file_menu.addAction(self._action("Export Log as &CSV…", lambda: self._export_log("csv")))
+        file_menu.addAction(
+            self._action("Export Log as &Markdown…", lambda: self._export_log("md"))
+        )
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Close Window", self.close, QKeySequence.StandardKey.Close)
         )
         file_menu.addAction(self._action("&Quit", self._on_quit, QKeySequence.StandardKey.Quit))
+
+        edit = bar.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self._action("Find in &Log", self._on_find, QKeySequence.StandardKey.Find))
+
+        race = bar.addMenu("Ra&ce")
+        self.add_note_action = self._action(
+            "Add &Note…", lambda: self.add_note(None), ADD_NOTE_SHORTCUT
+        )
+        self.add_note_action.setEnabled(writable)
+        race.addAction(self.add_note_action)
+        self.edit_race_action = self._action("&Edit Race…", self.edit_race, "Ctrl+E")
+        self.edit_race_action.setEnabled(writable)
+        race.addAction(self.edit_race_action)
 
         view = bar.addMenu("&View")
         self.log_action = self._action(
@@ -173,7 +253,6 @@ class MainWindow(QMainWindow):
         view.addAction(self.log_action)
         view.addAction(self._action("&Back to Live", self.chart.back_to_live, "Ctrl+End"))
         view.addAction(self._action("&Whole Race", self.chart.fit_all, "Ctrl+0"))
-        view.addAction(self._action("Find in &Log", self._on_find, QKeySequence.StandardKey.Find))
 
         replay = bar.addMenu("&Replay")
         replay.addAction(self._action("&Play / Pause", self.replay_bar.toggle, "Space"))
@@ -186,6 +265,45 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Photo Finish", self._on_about))
+
+    def _read_only_banner(self) -> QFrame:
+        banner = QFrame()
+        banner.setObjectName("readOnlyBanner")
+        banner.setStyleSheet(
+            "#readOnlyBanner { background: #fff4d6; border-bottom: 1px solid #e0c36a; }"
+        )
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(12, 6, 12, 6)
+        self.banner_label = QLabel()
+        self.banner_label.setObjectName("readOnlyText")
+        self.banner_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner_label.setWordWrap(True)
+        copy = QPushButton("Save a Copy…")
+        copy.setToolTip("Write a copy you can change, and open it")
+        copy.clicked.connect(self._on_save_as)
+        row.addWidget(self.banner_label, 1)
+        row.addWidget(copy)
+        if self.session.read_only:
+            self.banner_label.setText(
+                f"Read-only: {self._read_only_reason()}. You can look, replay and export; "
+                "notes, flags and race edits are off until you save a copy."
+            )
+        else:
+            banner.hide()
+        return banner
+
+    def _read_only_reason(self) -> str:
+        path = self.session.store.path
+        if path is None:
+            return "this race is only in memory"
+        try:
+            if not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK):
+                return f"the file {path.name} is write-protected"
+        except OSError:
+            return f"{path.name} cannot be checked"
+        if not os.access(path.parent, os.W_OK):
+            return f"the folder holding {path.name} is write-protected"
+        return f"{path.name} was opened read-only"
 
     # -- reactions ------------------------------------------------------------------------------
     @Slot(bool)
@@ -246,11 +364,284 @@ class MainWindow(QMainWindow):
         self.session.set_as_of(None)
         self.chart.back_to_live()
 
+    # -- opening sessions ------------------------------------------------------------------
     @Slot()
     def _on_open(self) -> None:
         from gui.app import open_session_dialog
 
         open_session_dialog(self)
+
+    @Slot()
+    def _on_new_race(self) -> None:
+        from gui.app import new_race_dialog
+
+        new_race_dialog(self)
+
+    @Slot()
+    def rebuild_recent_menu(self) -> None:
+        """Fill Open Recent, pruning sessions that are gone (and saying so)."""
+        missing = settings.prune_recent()
+        if missing:
+            names = ", ".join(Path(p).name for p in missing)
+            log.info("Removed missing sessions from Open Recent: %s", missing)
+            self.statusBar().showMessage(
+                f"Removed from Open Recent because the files are gone: {names}", 8000
+            )
+        menu: QMenu = self.recent_menu
+        menu.clear()
+        paths = settings.recent_files()
+        for i, path in enumerate(paths, start=1):
+            p = Path(path)
+            action = menu.addAction(f"&{i % 10} {p.name} — {p.parent}")
+            action.setToolTip(path)
+            action.setData(path)
+            action.triggered.connect(lambda _=False, path=path: self.open_path(path))
+        if not paths:
+            menu.addAction("No recent races").setEnabled(False)
+        menu.addSeparator()
+        clear = menu.addAction("Clear Menu")
+        clear.setEnabled(bool(paths))
+        clear.triggered.connect(settings.clear_recent)
+
+    def open_path(self, path: str | Path) -> QWidget | None:
+        """Open a session in a window of its own, explaining any problem in a dialog."""
+        from gui.app import open_path
+
+        return open_path(Path(path), self)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt naming
+        """Accept local files dragged onto the window."""
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt naming
+        """Open each session file dropped on the window."""
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for name in files:
+            self.open_path(name)
+
+    # -- copies ---------------------------------------------------------------------------------
+    def _ask_copy_target(self, title: str) -> Path | None:
+        path = self.session.store.path
+        start = str(path.with_name(f"{path.stem} copy.pfrace")) if path else "race.pfrace"
+        name, _ = QFileDialog.getSaveFileName(self, title, start, SESSION_FILTER)
+        if not name:
+            return None
+        target = Path(name)
+        return target if target.suffix else target.with_suffix(".pfrace")
+
+    def save_copy_to(self, target: Path) -> bool:
+        """Write a consistent copy of the session (SQLite online backup); False on failure."""
+        from gui.core.store import SessionError
+
+        view_state.save(self)
+        try:
+            self.session.store.backup_to(target)
+        except SessionError as exc:
+            problem = exc.problem
+        except (OSError, sqlite3.Error) as exc:
+            problem = str(exc)
+        else:
+            return True
+        log.warning("Could not write a copy to %s: %s", target, problem)
+        notice(
+            self,
+            "Could not save the copy",
+            f"{target}\n\n{problem}\n\nNo file was written and the race is unchanged.",
+            warn=True,
+        )
+        return False
+
+    @Slot()
+    def _on_save_copy(self) -> None:
+        target = self._ask_copy_target("Save a Copy")
+        if target is not None and self.save_copy_to(target):
+            self.statusBar().showMessage(f"Copy saved to {target}", 6000)
+
+    @Slot()
+    def _on_save_as(self) -> None:
+        target = self._ask_copy_target("Save As")
+        if target is not None:
+            self.save_as(target)
+
+    def save_as(self, target: Path) -> QWidget | None:
+        """Copy the session to a new file and carry on there, in this window's place."""
+        from gui.app import open_path
+
+        state = view_state.capture(self)
+        if not self.save_copy_to(target):
+            return None
+        window = open_path(target, self, restore=False)
+        if window is None:
+            return None
+        view_state.apply(window, state)  # type: ignore[arg-type]
+        window.setGeometry(self.geometry())
+        self.close()
+        return window
+
+    # -- import and export --------------------------------------------------------------------
+    @Slot()
+    def _on_import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import Readings and Notes",
+            "",
+            "Readings and notes (*.csv *.jsonl *.ndjson *.json);;All files (*)",
+        )
+        if name:
+            self.import_file(Path(name))
+
+    def import_file(self, path: Path) -> Any:
+        """Import a CSV or JSON Lines file of readings and notes, and report what happened."""
+        from gui.core.importing import ImportFileError
+        from gui.core.operations import import_file
+
+        try:
+            report = import_file(self.session.store, path)
+        except ImportFileError as exc:
+            log.warning("Import of %s refused: %s", path, exc)
+            self._tell("Could not import", f"{exc}\n\nNothing was imported.", warn=True)
+            return None
+        self.session.reload()
+        lines = [
+            f"{fmt.count(report.imported)} readings and {fmt.count(report.annotations)} notes "
+            f"imported from {path.name}.",
+            f"{fmt.count(report.duplicates)} already in the race were skipped.",
+        ]
+        if report.competitors_added:
+            lines.append("New competitors: " + ", ".join(report.competitors_added))
+        if report.skipped:
+            lines.append(f"{fmt.count(len(report.skipped))} lines could not be read:")
+            lines += [f"  line {s.line}: {s.reason}" for s in report.skipped[:12]]
+            if len(report.skipped) > 12:
+                lines.append(f"  … and {fmt.count(len(report.skipped) - 12)} more")
+        self._tell("Import finished", "\n".join(lines))
+        return report
+
+    def _tell(self, title: str, text: str, warn: bool = False) -> QMessageBox:
+        return notice(self, title, text, warn)
+
+    def _export_log(self, kind: str) -> None:
+        suffix, label = (".md", "Markdown (*.md)") if kind == "md" else (".csv", "CSV (*.csv)")
+        path = self.session.store.path
+        start = f"{path.stem} log{suffix}" if path else f"race log{suffix}"
+        name, _ = QFileDialog.getSaveFileName(self, "Export Log", start, f"{label};;All files (*)")
+        if name:
+            self.export_log(Path(name), kind)
+
+    def export_log(self, target: Path, kind: str) -> int | None:
+        """Write every event and note of the session as CSV or Markdown."""
+        from gui.core import operations
+
+        s = self.session
+        names = {c.handle: c.name for c in s.competitors}
+        events = s.store.events()
+        try:
+            if kind == "md":
+                n = operations.export_events_markdown(events, s.zone, names, target, s.race.title)
+            else:
+                n = operations.export_events_csv(events, s.zone, names, target)
+        except OSError as exc:
+            log.warning("Export to %s failed: %s", target, exc)
+            self._tell("Could not export the log", f"{target}\n\n{exc}", warn=True)
+            return None
+        self.statusBar().showMessage(f"{n} events written to {target}", 6000)
+        return int(n)
+
+    # -- notes, flags and the race -----------------------------------------------------------
+    @Slot()
+    def add_note(self, at_ms: int | None = None) -> NoteDialog | None:
+        """Open the note dialog at a moment (default: the moment shown, or now when live)."""
+        if self.session.read_only:
+            return None
+        if at_ms is None:
+            at_ms = self.session.as_of_ms
+        if at_ms is None:
+            at_ms = int(time.time() * 1000)
+        dialog = NoteDialog(self.session.zone, self.session.competitors, at_ms, None, self)
+
+        def push() -> None:
+            self.undo_stack.push(
+                AddNote(
+                    self.session, dialog.at_ms(), dialog.note_text(), dialog.link(), dialog.handle()
+                )
+            )
+
+        dialog.accepted.connect(push)
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def edit_note(self, note_id: int) -> NoteDialog | None:
+        """Open the note dialog on a stored note."""
+        note = self.session.note(note_id)
+        if note is None or self.session.read_only:
+            return None
+        dialog = NoteDialog(self.session.zone, self.session.competitors, note.at_ms, note, self)
+
+        def push(note: Event = note) -> None:
+            self.undo_stack.push(
+                EditNote(
+                    self.session,
+                    note,
+                    dialog.at_ms(),
+                    dialog.note_text(),
+                    dialog.link(),
+                    dialog.handle(),
+                )
+            )
+
+        dialog.accepted.connect(push)
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def delete_note(self, note_id: int) -> None:
+        """Delete a note (undoable)."""
+        note = self.session.note(note_id)
+        if note is None or self.session.read_only:
+            return
+        self.undo_stack.push(DeleteNote(self.session, note))
+        self.statusBar().showMessage("Note deleted; Edit ▸ Undo brings it back", 5000)
+
+    @Slot(int, str)
+    def flag_reading(self, snapshot_id: int, flag: str) -> None:
+        """Decide by hand whether a reading is a glitch (undoable)."""
+        if self.session.read_only or flag not in (FLAG_GLITCH, FLAG_OK, FLAG_NONE):
+            return
+        self.undo_stack.push(FlagReading(self.session, snapshot_id, flag))
+
+    @Slot()
+    def edit_race(self) -> Any:
+        """Open the race dialog; saving stores the changes at once (undoable)."""
+        from gui.ui.race_dialog import RaceDialog
+
+        if self.session.read_only:
+            return None
+        dialog = RaceDialog(self, self.session.race, self.session.competitors)
+        dialog.accepted.connect(
+            lambda: self.undo_stack.push(
+                EditRace(self.session, dialog.race(), dialog.competitors())
+            )
+        )
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _on_session_race_changed(self) -> None:
+        self._update_title()
+        self._update_status()
+
+    def _update_title(self) -> None:
+        ro = " (read-only)" if self.session.read_only else ""
+        self.setWindowTitle(f"Photo Finish — {self.session.race.title}{ro}")
 
     @Slot()
     def _on_quit(self) -> None:
@@ -268,10 +659,14 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
-        """Stop the replay and close the session file."""
+        """Stop the replay, remember the view, and close the session file."""
         self.replay_bar.pause()
+        if self._remember:
+            view_state.save(self)
+            view_state.save_geometry(self)
         try:
             self.session.store.close()
         except Exception:  # closing twice or a vanished file must not block closing
             log.warning("Closing the session file failed", exc_info=True)
         super().closeEvent(event)
+        self.closed.emit()

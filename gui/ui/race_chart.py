@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QContextMenuEvent, QFont
+from PySide6.QtWidgets import QMenu
 
-from gui.core.model import KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO
+from gui.core.model import (
+    FLAG_GLITCH,
+    FLAG_NONE,
+    FLAG_OK,
+    KIND_CROSSED,
+    KIND_GLITCH,
+    KIND_LEAD_CHANGE,
+    KIND_TO_GO,
+)
 from gui.session import Session
 from gui.ui import fmt
 
@@ -64,6 +74,8 @@ class RaceChart(pg.PlotWidget):
 
     event_clicked = Signal(str)  # the event's key
     following_changed = Signal(bool)
+    note_requested = Signal(object)  # UTC ms picked on the chart (beyond 32 bits)
+    flag_requested = Signal(int, str)  # snapshot id, flag
 
     def __init__(self, session: Session, parent: object = None) -> None:
         self.session = session
@@ -89,19 +101,7 @@ class RaceChart(pg.PlotWidget):
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
 
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for i, comp in enumerate(session.competitors):
-            head = i < 2
-            curve = pg.PlotDataItem(
-                pen=pen(comp.colour, 2.4 if head else 1.4, 255 if head else 150, dash=not head),
-                name=f"{comp.name} (@{comp.handle})",
-                connect="finite",
-                skipFiniteCheck=True,
-            )
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            curve.setZValue(10 if head else 5)
-            item.addItem(curve)
-            self.curves[comp.handle] = curve
+        self._sync_curves()
 
         self.milestone_line = pg.InfiniteLine(
             angle=0,
@@ -164,9 +164,39 @@ class RaceChart(pg.PlotWidget):
         vb.sigXRangeChanged.connect(self._place_clamped_markers)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         session.analysis_changed.connect(self.refresh)
+        session.race_changed.connect(self.apply_race)
         self.refresh()
 
     # -- data ------------------------------------------------------------------------
+    def _sync_curves(self) -> None:
+        """One curve per competitor, in the competitor's colour and name."""
+        item = self.getPlotItem()
+        self.legend.clear()
+        for i, comp in enumerate(self.session.competitors):
+            head = i < 2
+            style = pen(comp.colour, 2.4 if head else 1.4, 255 if head else 150, dash=not head)
+            name = f"{comp.name} (@{comp.handle})"
+            curve = self.curves.get(comp.handle)
+            if curve is None:
+                curve = pg.PlotDataItem(connect="finite", skipFiniteCheck=True)
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+                item.addItem(curve)
+                self.curves[comp.handle] = curve
+            curve.setPen(style)
+            curve.opts["name"] = name
+            curve.setZValue(10 if head else 5)
+            self.legend.addItem(curve, name)
+
+    @Slot()
+    def apply_race(self) -> None:
+        """Redraw after the race's settings, names or colours changed."""
+        self.axis.zone = self.session.zone
+        self._sync_curves()
+        self.refresh()
+        self.axis.picture = None
+        self.axis.update()
+
     @Slot()
     def refresh(self) -> None:
         """Redraw from the session's current analysis."""
@@ -297,6 +327,12 @@ class RaceChart(pg.PlotWidget):
         self.selected_line.setValue(t)
         self.selected_line.show()
 
+    def show_range(self, start_ms: int, end_ms: int) -> None:
+        """Show a time range (stops following) with the counts fitted."""
+        self.set_following(False)
+        self.setXRange(start_ms / 1000, end_ms / 1000, padding=0)
+        self._fit_y(start_ms, end_ms)
+
     def fit_all(self) -> None:
         """Show the whole race."""
         span = self.session.time_span()
@@ -324,7 +360,7 @@ class RaceChart(pg.PlotWidget):
     @staticmethod
     def _tip(x: float, y: float, data: object) -> str:
         if isinstance(data, tuple) and len(data) == 2:
-            return str(data[1])
+            return fmt.plain_tooltip(str(data[1]))
         return ""
 
     @Slot(object, object, object)
@@ -380,3 +416,103 @@ class RaceChart(pg.PlotWidget):
     def readout_text(self) -> str:
         """The crosshair's text (for tests)."""
         return str(self.readout.textItem.toPlainText())
+
+    # -- context menu: notes and hand flags ------------------------------------------------
+    def nearest_reading(self, scene_pos: QPointF, radius_px: float = 12.0) -> Reading | None:
+        """The stored reading drawn nearest a point of the scene, within a radius."""
+        vb = self.getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        here = vb.mapSceneToView(scene_pos)
+        left = vb.mapSceneToView(QPointF(scene_pos.x() - radius_px, scene_pos.y()))
+        half_ms = abs(here.x() - left.x()) * 1000
+        at_ms = here.x() * 1000
+        glitch_ids = {g.snapshot_id for g in self.session.analysis.glitches}
+        (_, _), (y0, y1) = vb.viewRange()
+        top = y1 - (y1 - y0) * 0.06
+        as_of = self.session.as_of_ms
+        best: tuple[float, Reading] | None = None
+        for comp in self.session.competitors:
+            s = self.session.series.get(comp.handle)
+            if s is None or not len(s):
+                continue
+            i0 = int(np.searchsorted(s.at_ms, at_ms - half_ms))
+            i1 = int(np.searchsorted(s.at_ms, at_ms + half_ms, side="right"))
+            for i in range(i0, min(i1, i0 + 400)):
+                t = int(s.at_ms[i])
+                if as_of is not None and t > as_of:
+                    break
+                sid = int(s.ids[i])
+                glitch = sid in glitch_ids
+                y = self._y(int(s.count[i]))
+                if glitch:
+                    y = min(y, top)
+                p = vb.mapViewToScene(QPointF(t / 1000, y))
+                d = float(np.hypot(p.x() - scene_pos.x(), p.y() - scene_pos.y()))
+                if d <= radius_px and (best is None or d < best[0]):
+                    best = (
+                        d,
+                        Reading(sid, comp.handle, t, int(s.count[i]), glitch, int(s.user_flag[i])),
+                    )
+        return best[1] if best else None
+
+    def context_menu_at(self, widget_pos: QPoint) -> QMenu:
+        """The chart's context menu for a point of the widget (built, not shown)."""
+        scene_pos = self.mapToScene(widget_pos)
+        vb = self.getViewBox()
+        menu = QMenu(self)
+        inside = vb.sceneBoundingRect().contains(scene_pos)
+        writable = not self.session.read_only
+        if inside:
+            at_ms = int(vb.mapSceneToView(scene_pos).x() * 1000)
+            when = fmt.local(at_ms, self.session.zone, "%a %H:%M")
+            add = menu.addAction(f"Add Note Here ({when})…")
+            add.setObjectName("addNoteHere")
+            add.setEnabled(writable)
+            add.triggered.connect(lambda: self.note_requested.emit(at_ms))
+            reading = self.nearest_reading(scene_pos)
+            if reading is not None:
+                menu.addSeparator()
+                title = menu.addAction(
+                    f"{self.session.name(reading.handle)}: {fmt.count(reading.count)} at "
+                    f"{fmt.local(reading.at_ms, self.session.zone, '%a %H:%M:%S')}"
+                )
+                title.setEnabled(False)
+                if reading.glitch:
+                    act = menu.addAction("Unflag: Count This Reading")
+                    act.setObjectName("unflagReading")
+                    act.triggered.connect(lambda: self.flag_requested.emit(reading.id, FLAG_OK))
+                else:
+                    act = menu.addAction("Flag as Glitch")
+                    act.setObjectName("flagReading")
+                    act.triggered.connect(lambda: self.flag_requested.emit(reading.id, FLAG_GLITCH))
+                act.setEnabled(writable)
+                if reading.user_flag:
+                    clear = menu.addAction("Let the Detector Decide")
+                    clear.setObjectName("clearFlag")
+                    clear.setEnabled(writable)
+                    clear.triggered.connect(lambda: self.flag_requested.emit(reading.id, FLAG_NONE))
+            menu.addSeparator()
+        menu.addAction("Whole Race", self.fit_all)
+        live = menu.addAction("Back to Live", self.back_to_live)
+        live.setEnabled(not self.following)
+        return menu
+
+    def contextMenuEvent(self, ev: QContextMenuEvent) -> None:  # noqa: N802 - Qt naming
+        """Notes and hand flags from the chart."""
+        menu = self.context_menu_at(ev.pos())
+        menu.exec(ev.globalPos())
+        menu.deleteLater()
+        ev.accept()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A stored reading under the pointer."""
+
+    id: int
+    handle: str
+    at_ms: int
+    count: int
+    glitch: bool
+    user_flag: int

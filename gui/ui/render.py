@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from gui.core.files import give_usual_permissions
 from gui.core.store import Store
 
 
@@ -23,7 +24,7 @@ def render_window(session_path: Path, out: Path, size: tuple[int, int], at_ms: i
     session = Session(store)
     if at_ms is not None:
         session.set_as_of(at_ms)
-    window = MainWindow(session, replay=False)
+    window = MainWindow(session, replay=False, restore=False)
     try:
         window.resize(*size)
         window.show()
@@ -48,6 +49,7 @@ def save_png(image: object, out: Path) -> None:
     try:
         if not image.save(tmp, "PNG"):  # type: ignore[attr-defined]
             raise OSError(f"{out}: could not write the PNG")
+        give_usual_permissions(tmp)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -27,17 +27,12 @@ class CompetitorCard(QFrame):
         self.competitor = competitor
         self.setObjectName("competitorCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setStyleSheet(
-            f"#competitorCard {{ border: 1px solid #d8d8d8; border-left: 6px solid "
-            f"{competitor.colour}; border-radius: 4px; background: #ffffff; }}"
-        )
         layout = QGridLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setHorizontalSpacing(14)
         layout.setVerticalSpacing(0)
-        self.name = _label("name", competitor.name)
-        self.name.setStyleSheet(f"color: {competitor.colour}; font-weight: bold; font-size: 11pt;")
-        self.handle = _label("handle", f"@{competitor.handle}")
+        self.name = _label("name")
+        self.handle = _label("handle")
         self.handle.setStyleSheet("color: #666666;")
         self.count = _label("count")
         self.count.setStyleSheet("font-size: 20pt; font-weight: bold; color: #1d1d1d;")
@@ -65,6 +60,18 @@ class CompetitorCard(QFrame):
         layout.setColumnStretch(0, 3)
         layout.setColumnStretch(1, 3)
         layout.setColumnStretch(2, 3)
+        self.apply(competitor)
+
+    def apply(self, competitor: Competitor) -> None:
+        """Show a competitor's name, handle and colour."""
+        self.competitor = competitor
+        self.setStyleSheet(
+            f"#competitorCard {{ border: 1px solid #d8d8d8; border-left: 6px solid "
+            f"{competitor.colour}; border-radius: 4px; background: #ffffff; }}"
+        )
+        self.name.setText(competitor.name)
+        self.name.setStyleSheet(f"color: {competitor.colour}; font-weight: bold; font-size: 11pt;")
+        self.handle.setText(f"@{competitor.handle}")
 
     def update_from(self, stats: CompetitorStats, milestone: int) -> None:
         """Show a competitor's figures."""
@@ -122,6 +129,13 @@ class Scoreboard(QWidget):
         if len(self.cards) > 1:
             layout.addWidget(self.cards[1], 5)
         session.analysis_changed.connect(self.refresh)
+        session.race_changed.connect(self._on_session_race_changed)
+        self.refresh()
+
+    @Slot()
+    def _on_session_race_changed(self) -> None:
+        for card, competitor in zip(self.cards, self.session.competitors[:2], strict=False):
+            card.apply(competitor)
         self.refresh()
 
     @Slot()

@@ -30,3 +30,19 @@ def window(qtbot, sample_session):
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+@pytest.fixture(autouse=True)
+def _close_app_windows():
+    """Close the windows and messages a test opened through the app's own functions."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    from gui import app as app_module
+    from gui.ui.notice import open_notices
+
+    for window in list(app_module._windows):
+        window.close()
+    for box in open_notices():
+        box.close()
+    QApplication.processEvents()

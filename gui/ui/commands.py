@@ -1,0 +1,135 @@
+"""Undoable changes to a session: notes, hand flags and race settings (QUndoStack commands).
+
+Every change is written to the session file at once; undo writes the old
+state back, so the file always holds what the window shows.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QUndoCommand
+
+from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race
+from gui.session import Session
+
+
+def _short(text: str, limit: int = 30) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+class AddNote(QUndoCommand):
+    """Add a note; undo deletes it, redo puts it back under the same id."""
+
+    def __init__(
+        self, session: Session, at_ms: int, text: str, url: str | None, handle: str | None
+    ) -> None:
+        super().__init__(f"Add Note “{_short(text)}”")
+        self.session = session
+        self.values = (at_ms, text, url, handle)
+        self.note: Event | None = None
+
+    def redo(self) -> None:
+        """Add (or put back) the note."""
+        if self.note is None:
+            self.note = self.session.add_note(*self.values)
+        else:
+            self.session.restore_note(self.note)
+
+    def undo(self) -> None:
+        """Remove the note."""
+        if self.note is not None and self.note.id is not None:
+            self.session.delete_note(self.note.id)
+
+
+class EditNote(QUndoCommand):
+    """Change a note's time, text, link or competitor."""
+
+    def __init__(
+        self,
+        session: Session,
+        note: Event,
+        at_ms: int,
+        text: str,
+        url: str | None,
+        handle: str | None,
+    ) -> None:
+        super().__init__(f"Edit Note “{_short(text)}”")
+        assert note.id is not None
+        self.session = session
+        self.note_id = note.id
+        self.old = (note.at_ms, note.text, note.url, note.handle)
+        self.new = (at_ms, text, url, handle)
+
+    def redo(self) -> None:
+        """Write the new values."""
+        self.session.update_note(self.note_id, *self.new)
+
+    def undo(self) -> None:
+        """Write the old values back."""
+        self.session.update_note(self.note_id, *self.old)
+
+
+class DeleteNote(QUndoCommand):
+    """Delete a note; undo puts it back under the same id."""
+
+    def __init__(self, session: Session, note: Event) -> None:
+        super().__init__(f"Delete Note “{_short(note.text)}”")
+        assert note.id is not None
+        self.session = session
+        self.note = note
+
+    def redo(self) -> None:
+        """Delete the note."""
+        assert self.note.id is not None
+        self.session.delete_note(self.note.id)
+
+    def undo(self) -> None:
+        """Put it back."""
+        self.session.restore_note(self.note)
+
+
+class FlagReading(QUndoCommand):
+    """Decide by hand whether a reading is a glitch."""
+
+    LABELS = {
+        FLAG_GLITCH: "Flag Reading as Glitch",
+        FLAG_OK: "Keep Reading as Real",
+        FLAG_NONE: "Clear Hand Flag",
+    }
+
+    def __init__(self, session: Session, snapshot_id: int, flag: str) -> None:
+        super().__init__(self.LABELS.get(flag, "Flag Reading"))
+        self.session = session
+        self.snapshot_id = snapshot_id
+        self.flag = flag
+        self.old: tuple[str, str] | None = None
+
+    def redo(self) -> None:
+        """Store the hand decision."""
+        self.old = self.session.set_flag(self.snapshot_id, self.flag)
+
+    def undo(self) -> None:
+        """Restore the reading's previous flag."""
+        if self.old is not None:
+            self.session.restore_flag(self.snapshot_id, *self.old)
+
+
+class EditRace(QUndoCommand):
+    """Change the race's settings and the competitors' names and colours."""
+
+    def __init__(self, session: Session, race: Race, competitors: list[Competitor]) -> None:
+        super().__init__("Edit Race")
+        self.session = session
+        self.old = (
+            Race(**vars(session.race)),
+            [Competitor(**vars(c)) for c in session.competitors],
+        )
+        self.new = (race, competitors)
+
+    def redo(self) -> None:
+        """Store the new settings."""
+        self.session.update_race(*self.new)
+
+    def undo(self) -> None:
+        """Store the old settings."""
+        self.session.update_race(*self.old)

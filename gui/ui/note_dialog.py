@@ -1,0 +1,163 @@
+"""The note dialog: a note's time, text, optional link and optional competitor."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.core.model import Competitor, Event
+
+MAX_NOTE_CHARS = 2000
+
+
+def safe_link(url: str | None) -> str | None:
+    """The URL when it is an http or https link with a host, else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
+
+
+class NoteDialog(QDialog):
+    """Add or edit a note. Text is plain text; the link must be http or https."""
+
+    def __init__(
+        self,
+        zone: ZoneInfo,
+        competitors: list[Competitor],
+        at_ms: int,
+        note: Event | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit Note" if note else "Add Note")
+        self.setMinimumWidth(480)
+        self._zone = zone
+
+        self.when = QDateTimeEdit()
+        self.when.setObjectName("noteTime")
+        self.when.setAccessibleName("Time of the note")
+        self.when.setTimeZone(QTimeZone(zone.key.encode()))
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+        self.when.setCalendarPopup(True)
+        self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(at_ms, QTimeZone(zone.key.encode())))
+        self.when.setToolTip(f"When it happened, in {zone.key}")
+        zone_label = QLabel(zone.key)
+        zone_label.setTextFormat(Qt.TextFormat.PlainText)
+        zone_label.setStyleSheet("color: #555555;")
+
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("noteText")
+        self.text.setAccessibleName("Note text")
+        self.text.setTabChangesFocus(True)
+        self.text.setPlaceholderText("What happened, e.g. “CNN anchors ask viewers to follow”")
+        self.text.setFixedHeight(90)
+
+        self.url = QLineEdit()
+        self.url.setObjectName("noteUrl")
+        self.url.setAccessibleName("Link")
+        self.url.setPlaceholderText("https://… (optional)")
+        self.url.setToolTip("A web page about it; only http and https links are accepted")
+
+        self.competitor = QComboBox()
+        self.competitor.setObjectName("noteCompetitor")
+        self.competitor.setAccessibleName("Competitor")
+        self.competitor.addItem("Nobody in particular", None)
+        for comp in competitors:
+            self.competitor.addItem(f"{comp.name} (@{comp.handle})", comp.handle)
+
+        form = QFormLayout()
+        time_row = QWidget()
+        time_box = QHBoxLayout(time_row)
+        time_box.setContentsMargins(0, 0, 0, 0)
+        time_box.addWidget(self.when, 1)
+        time_box.addWidget(zone_label)
+        form.addRow("&When:", time_row)
+        form.addRow("&Note:", self.text)
+        form.addRow("&Link:", self.url)
+        form.addRow("&About:", self.competitor)
+
+        self.problem = QLabel()
+        self.problem.setObjectName("noteProblem")
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)
+        self.problem.setStyleSheet("color: #b03a2e;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            "Save" if note else "Add Note"
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addWidget(self.problem)
+        box.addWidget(self.buttons)
+
+        if note is not None:
+            self.text.setPlainText(note.text)
+            self.url.setText(note.url or "")
+            index = self.competitor.findData(note.handle)
+            self.competitor.setCurrentIndex(max(index, 0))
+        self.text.textChanged.connect(self._validate)
+        self.url.textChanged.connect(self._validate)
+        self._validate()
+        self.text.setFocus()
+
+    # -- values --------------------------------------------------------------------------
+    def at_ms(self) -> int:
+        """The note's time, UTC milliseconds."""
+        return int(self.when.dateTime().toMSecsSinceEpoch())
+
+    def note_text(self) -> str:
+        """The note's text, trimmed."""
+        return self.text.toPlainText().strip()
+
+    def link(self) -> str | None:
+        """The link, or None."""
+        return safe_link(self.url.text())
+
+    def handle(self) -> str | None:
+        """The competitor the note is about, or None."""
+        data = self.competitor.currentData()
+        return str(data) if data else None
+
+    # -- checking ------------------------------------------------------------------------
+    def problem_text(self) -> str:
+        """What stops the note from being saved, in words ("" when nothing)."""
+        text = self.note_text()
+        if not text:
+            return "Write what happened"
+        if len(text) > MAX_NOTE_CHARS:
+            return f"Keep the note under {MAX_NOTE_CHARS:,} characters"
+        raw = self.url.text().strip()
+        if raw and self.link() is None:
+            return "The link must start with http:// or https://"
+        return ""
+
+    @Slot()
+    def _validate(self) -> None:
+        problem = self.problem_text()
+        self.problem.setText(problem if self.note_text() or self.url.text() else "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
