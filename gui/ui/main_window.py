@@ -283,16 +283,25 @@ class MainWindow(QMainWindow):
         copy.clicked.connect(self._on_save_as)
         row.addWidget(self.banner_label, 1)
         row.addWidget(copy)
-        if self.session.read_only:
+        reason = self._read_only_reason()
+        self._says_read_only = reason is not None
+        if reason is not None:
             self.banner_label.setText(
-                f"Read-only: {self._read_only_reason()}. You can look, replay and export; "
+                f"Read-only: {reason}. You can look, replay and export; "
                 "notes, flags and race edits are off until you save a copy."
             )
         else:
             banner.hide()
         return banner
 
-    def _read_only_reason(self) -> str:
+    def _read_only_reason(self) -> str | None:
+        """Why the session cannot be changed, in words; None when nothing stops it.
+
+        None also when the file could be written but was opened read-only on
+        purpose, as the headless screenshot does: no banner in pictures.
+        """
+        if not self.session.read_only:
+            return None
         path = self.session.store.path
         if path is None:
             return "this race is only in memory"
@@ -303,7 +312,7 @@ class MainWindow(QMainWindow):
             return f"{path.name} cannot be checked"
         if not os.access(path.parent, os.W_OK):
             return f"the folder holding {path.name} is write-protected"
-        return f"{path.name} was opened read-only"
+        return None
 
     # -- reactions ------------------------------------------------------------------------------
     @Slot(bool)
@@ -340,7 +349,7 @@ class MainWindow(QMainWindow):
         )
         speed = self.replay_bar.replayer.speed
         extra = f" at {fmt.count(speed)}×" if state == "replaying" else ""
-        ro = " · read-only" if s.read_only else ""
+        ro = " · read-only" if self._says_read_only else ""
         self.status_left.setText(
             f"{fmt.count(snapshots)} snapshots · {len(s.events)} events · {state}{extra}{ro}"
         )

@@ -262,3 +262,19 @@ def test_bad_file_from_the_command_line_window_path_is_one_line(qtbot, tmp_path)
     with pytest.raises(Exception, match="not a SQLite database"):
         app_module.open_window(bad)
     assert QPoint(0, 0).isNull()
+
+
+def test_a_writable_file_opened_read_only_on_purpose_shows_no_banner(qtbot, copies):
+    """The headless screenshot opens files read-only; its picture must not claim they are."""
+    from gui.session import Session
+    from gui.ui.main_window import MainWindow
+
+    path = copies("pic.db")
+    store = Store.open(path, read_only=True)
+    win = MainWindow(Session(store), restore=False)
+    qtbot.addWidget(win)
+    assert win.session.read_only
+    assert not win.banner.isVisibleTo(win)
+    assert "read-only" not in win.status_left.text()
+    assert not win.add_note_action.isEnabled()
+    win.close()
