@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from gui.core.model import Competitor, Race  # noqa: E402
 from gui.core.store import SessionError, Store  # noqa: E402
+from gui.ui.notice import notice  # noqa: E402
 
 if TYPE_CHECKING:
     from gui.session import Session
@@ -111,8 +112,6 @@ def open_path(path: Path, parent: QWidget | None = None, restore: bool = True) -
     try:
         return open_window(path, restore=restore)
     except SessionError as exc:
-        from gui.ui.notice import notice
-
         log.warning("Could not open %s: %s", path, exc.problem)
         notice(
             parent,
@@ -163,8 +162,8 @@ def create_race_file(
     if not target.suffix:
         target = target.with_suffix(".pfrace")
     if window_for(target) is not None:
-        QMessageBox.warning(
-            parent, "Could not create the race", f"{target}\n\nis open; choose another name."
+        notice(
+            parent, "Could not create the race", f"{target}\n\nis open; choose another name.", True
         )
         return None
     try:
@@ -175,7 +174,7 @@ def create_race_file(
         os.replace(tmp, target)
     except (SessionError, OSError) as exc:
         log.warning("Could not create %s: %s", target, exc)
-        QMessageBox.warning(parent, "Could not create the race", f"{target}\n\n{exc}")
+        notice(parent, "Could not create the race", f"{target}\n\n{exc}", warn=True)
         return None
     return open_path(target, parent)
 

@@ -183,29 +183,20 @@ class Session(QObject):
         return None if event is None or event.origin == ORIGIN_DERIVED else event
 
     # -- readings, race and reloading --------------------------------------------------------
-    def set_flag(self, snapshot_id: int, flag: str) -> tuple[str, str]:
-        """Flag a reading by hand (glitch / ok / ``""`` to let the detector decide).
+    def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> tuple[str, str]:
+        """Flag a reading (by hand unless told; ``""`` lets the detector decide).
 
         Returns the reading's previous (flag, flagged_by), for undo.
         """
         self._check_writable()
-        row = self.store.db.execute(
-            "SELECT flag, flagged_by, competitor_id FROM snapshots WHERE id = ?", [snapshot_id]
-        ).fetchone()
-        if row is None:
+        before = self.store.flag_of(snapshot_id)
+        if before is None:
             raise KeyError(snapshot_id)
-        self.store.set_flag(snapshot_id, flag, BY_USER)
-        handle = next(h for h in self.series if self.store.competitor_id(h) == row[2])
+        old_flag, old_by, handle = before
+        self.store.set_flag(snapshot_id, flag, by)
         self.series[handle] = self.store.series(handle)
         self._data_changed()
-        return str(row[0]), str(row[1])
-
-    def restore_flag(self, snapshot_id: int, flag: str, by: str) -> None:
-        """Put a reading's flag back as it was (undo)."""
-        self._check_writable()
-        self.store.set_flag(snapshot_id, flag, by)
-        self.series = self.store.all_series()
-        self._data_changed()
+        return old_flag, old_by
 
     def update_race(self, race: Race, competitors: list[Competitor]) -> None:
         """Store new race settings and competitor names and colours; everything redraws."""
@@ -231,16 +222,16 @@ class Session(QObject):
         self._data_changed()
 
     def _data_changed(self) -> None:
+        """Readings or race settings changed: analyse again, then show."""
         self._complete = analyse(self.race, self.competitors, self.series)
         if not self.read_only:
             refresh_derived(self.store, self._complete)
+        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         self._notes_changed()
 
     def _notes_changed(self) -> None:
+        """Notes changed (the figures did not): rebuild the log and the markers."""
         self._notes = [e for e in self.store.events() if e.origin != ORIGIN_DERIVED]
-        if self._complete is None:
-            self._complete = analyse(self.race, self.competitors, self.series)
-        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         self.events = self._events_until(self.as_of_ms)
         self._shown = {self._event_id(e) for e in self.events}
         self.events_reset.emit()

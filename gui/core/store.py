@@ -230,7 +230,7 @@ class Store:
         p = Path(path)
         version = inspect_file(p)
         if read_only is None:
-            read_only = not _writable(p)
+            read_only = write_problem(p) is not None
         try:
             if read_only:
                 db = Database(sqlite3.connect(_ro_uri(p), uri=True, check_same_thread=False))
@@ -429,6 +429,13 @@ class Store:
                 [flag, by if flag else "", snapshot_id],
             )
 
+    def flag_of(self, snapshot_id: int) -> tuple[str, str, str] | None:
+        """A reading's (flag, flagged_by, handle), or None when there is no such reading."""
+        row = self.db.execute(
+            "SELECT flag, flagged_by, competitor_id FROM snapshots WHERE id = ?", [snapshot_id]
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), self._handles[row[2]])
+
     def record_auto_glitches(self, snapshot_ids: Iterable[int]) -> None:
         """Mark exactly these readings as auto-detected glitches; user decisions stay."""
         ids = sorted(set(snapshot_ids))
@@ -592,17 +599,30 @@ class Store:
             raise
 
 
-def _writable(path: Path) -> bool:
-    """Whether a session may be written: the file and its folder (for the journal).
+def write_problem(path: Path) -> str | None:
+    """Why a session file cannot be written, in words; None when it can.
 
-    A file without any write permission bit counts as read-only even for a
-    user (root) whom the system would let write: the owner asked for it.
+    The folder must be writable too (for the journal). A file without any
+    write permission bit counts as write-protected even for a user (root)
+    whom the system would let write: the owner asked for it.
     """
     try:
         mode = path.stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & 0o222) and os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    except OSError as exc:
+        return f"{path.name} cannot be checked ({exc.strerror or exc})"
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        return f"the file {path.name} is write-protected"
+    if not os.access(path.parent, os.W_OK):
+        return f"the folder holding {path.name} is write-protected"
+    return None
 
 
-__all__ = ["SessionError", "Store", "inspect_file", "SCHEMA_VERSION", "BY_AUTO", "BY_USER"]
+__all__ = [
+    "SessionError",
+    "Store",
+    "inspect_file",
+    "write_problem",
+    "SCHEMA_VERSION",
+    "BY_AUTO",
+    "BY_USER",
+]

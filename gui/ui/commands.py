@@ -111,7 +111,7 @@ class FlagReading(QUndoCommand):
     def undo(self) -> None:
         """Restore the reading's previous flag."""
         if self.old is not None:
-            self.session.restore_flag(self.snapshot_id, *self.old)
+            self.session.set_flag(self.snapshot_id, *self.old)
 
 
 class EditRace(QUndoCommand):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
+from gui.core.store import write_problem
 from gui.session import Session
 from gui.ui import fmt, settings, view_state
 from gui.ui.commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
@@ -303,16 +303,7 @@ class MainWindow(QMainWindow):
         if not self.session.read_only:
             return None
         path = self.session.store.path
-        if path is None:
-            return "this race is only in memory"
-        try:
-            if not path.stat().st_mode & 0o222 or not os.access(path, os.W_OK):
-                return f"the file {path.name} is write-protected"
-        except OSError:
-            return f"{path.name} cannot be checked"
-        if not os.access(path.parent, os.W_OK):
-            return f"the folder holding {path.name} is write-protected"
-        return None
+        return "this race is only in memory" if path is None else write_problem(path)
 
     # -- reactions ------------------------------------------------------------------------------
     @Slot(bool)
@@ -516,7 +507,7 @@ class MainWindow(QMainWindow):
             report = import_file(self.session.store, path)
         except ImportFileError as exc:
             log.warning("Import of %s refused: %s", path, exc)
-            self._tell("Could not import", f"{exc}\n\nNothing was imported.", warn=True)
+            notice(self, "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
             return None
         self.session.reload()
         lines = [
@@ -531,11 +522,8 @@ class MainWindow(QMainWindow):
             lines += [f"  line {s.line}: {s.reason}" for s in report.skipped[:12]]
             if len(report.skipped) > 12:
                 lines.append(f"  … and {fmt.count(len(report.skipped) - 12)} more")
-        self._tell("Import finished", "\n".join(lines))
+        notice(self, "Import finished", "\n".join(lines))
         return report
-
-    def _tell(self, title: str, text: str, warn: bool = False) -> QMessageBox:
-        return notice(self, title, text, warn)
 
     def _export_log(self, kind: str) -> None:
         suffix, label = (".md", "Markdown (*.md)") if kind == "md" else (".csv", "CSV (*.csv)")
@@ -559,7 +547,7 @@ class MainWindow(QMainWindow):
                 n = operations.export_events_csv(events, s.zone, names, target)
         except OSError as exc:
             log.warning("Export to %s failed: %s", target, exc)
-            self._tell("Could not export the log", f"{target}\n\n{exc}", warn=True)
+            notice(self, "Could not export the log", f"{target}\n\n{exc}", warn=True)
             return None
         self.statusBar().showMessage(f"{n} events written to {target}", 6000)
         return int(n)

@@ -253,8 +253,12 @@ def test_import_notes_from_json_lines(window, tmp_path):
     assert [s.line for s in report.skipped] == [3]
     assert "Oprah joins Twitter on air" in log_rows(window)
     assert "<i>styled?</i>" in log_rows(window)
-    box = window.findChild(type(window._tell("x", "y")), "notice")
-    assert box is not None
+    from PySide6.QtWidgets import QMessageBox
+
+    box = window.findChild(QMessageBox, "notice")
+    assert box is not None and box.isVisible()
+    assert "2 notes" in box.text() and "line 3:" in box.text()
+    assert box.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_export_log_from_the_window(window, qtbot, tmp_path):
