@@ -22,7 +22,7 @@ from gui.core.store import SessionError, Store
 
 log = logging.getLogger("photofinish")
 
-SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot")
+SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot", "record")
 EXIT_BAD_INPUT = 2
 
 
@@ -96,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.png")
     p.add_argument("--size", default="1600x900", type=_size, metavar="WIDTHxHEIGHT")
     p.add_argument("--at", default=None, metavar="ISO-TIME", help="show the race as of then")
+
+    p = sub.add_parser(
+        "record",
+        help="follow live sources without a window, storing every reading",
+        description="Poll live sources and store each reading in SESSION as it arrives. "
+        "One line is printed per stored reading and per source state change. Stops on "
+        "Ctrl+C, SIGTERM or after --duration, with everything read stored. Without "
+        "--feed, the sources attached to the race in the window are recorded.",
+    )
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        metavar="COMPETITOR=SPEC",
+        help="e.g. aplusk=bluesky:aplusk.bsky.social, cnnbrk=mastodon:@cnn@mastodon.social, "
+        "x=github-stars:OWNER/REPO, x=github-followers:USER, x=youtube:CHANNEL_ID, "
+        "x=json:URL#PATH, x=file:PATH (repeat for each competitor)",
+    )
+    p.add_argument("--interval", type=_positive_float, metavar="S", help="seconds between polls")
+    p.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="send the presets' requests here instead (own instance, proxy, tests)",
+    )
     return parser
 
 
@@ -119,6 +145,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if n <= 0:
         raise argparse.ArgumentTypeError(f"must be above zero: {text!r}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        n = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not n > 0 or n == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
     return n
 
 
@@ -174,6 +210,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
         "summary": cmd_summary,
         "export": cmd_export,
         "screenshot": cmd_screenshot,
+        "record": cmd_record,
     }
     return handlers[args.command](args)
 
@@ -340,6 +377,31 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
     render_window(Path(args.session), out, args.size, at_ms)
     print(out)
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    """Record live sources into a session until stopped."""
+    from gui.record import RecordError, plan_feeds, record
+
+    store = Store.open(args.session)
+    try:
+        if store.read_only:
+            raise UsageError(f"{args.session}: is read-only; recording needs to write to it")
+        try:
+            configs, warnings = plan_feeds(store, args.feed, args.interval, args.base_url)
+        except RecordError as exc:
+            raise UsageError(f"record: {exc}") from None
+        for warning in warnings:
+            print(f"photofinish: {warning}", file=sys.stderr)
+        print(
+            f"photofinish: recording {len(configs)} source(s) into {args.session}; Ctrl+C stops",
+            file=sys.stderr,
+        )
+        stored = record(store, configs, args.duration)
+        print(f"photofinish: stopped; {stored} new reading(s) stored", file=sys.stderr)
+    finally:
+        store.close()
     return 0
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from gui.core.analysis import RaceAnalysis, Series, analyse
 from gui.core.model import (
     BY_USER,
     KIND_NOTE,
+    NOTE_ORIGINS,
     ORIGIN_DERIVED,
     ORIGIN_USER,
     Competitor,
@@ -50,6 +52,38 @@ class Session(QObject):
         self._complete: RaceAnalysis | None = self.analysis
         self.events: list[Event] = self._events_until(None)
         self._shown = {self._event_id(e) for e in self.events}
+        self._max_id = store.max_snapshot_id()
+        self._data_version = store.data_version()
+        self._watch = QTimer(self)
+        self._watch.timeout.connect(self.check_file)
+
+    # -- other processes -------------------------------------------------------------
+    def watch_file(self, interval_ms: int = 1500) -> None:
+        """Look for what other processes (a recorder) write to the file, this often."""
+        if self.store.path is not None:
+            self._watch.start(interval_ms)
+
+    @Slot()
+    def check_file(self) -> bool:
+        """Pick up readings and events another process committed; True when there were some."""
+        try:
+            version = self.store.data_version()
+            if version == self._data_version:
+                return False
+            self._data_version = version
+            new = self.store.snapshots_after(self._max_id)
+        except sqlite3.Error as exc:
+            log.warning("Could not look for new readings in the file: %s", exc)
+            return False
+        if new:
+            self._max_id = max(s.id or 0 for s in new)
+            for handle in {s.handle for s in new}:
+                self.series[handle] = self.store.series(handle)
+            log.info("Picked up %d readings written by another process", len(new))
+            self._data_changed()
+        else:
+            self._notes_changed()
+        return True
 
     # -- reading ---------------------------------------------------------------
     @property
@@ -113,6 +147,7 @@ class Session(QObject):
         new = self.store.append(snapshots)
         if not new:
             return new
+        self._max_id = max(self._max_id, *(s.id or 0 for s in new))
         for handle in {s.handle for s in new}:
             self.series[handle] = self.store.series(handle)
         self._complete = analyse(self.race, self.competitors, self.series)
@@ -155,7 +190,7 @@ class Session(QObject):
         """Change a note; returns the note as it was before."""
         self._check_writable()
         old = self.store.event(note_id)
-        if old is None or old.origin == ORIGIN_DERIVED:
+        if old is None or old.origin not in NOTE_ORIGINS:
             raise KeyError(note_id)
         self.store.update_event(note_id, text, url or None, handle, at_ms)
         self._notes_changed()
@@ -165,10 +200,26 @@ class Session(QObject):
         """Delete a note; returns it, so it can be put back."""
         self._check_writable()
         old = self.store.event(note_id)
-        if old is None or old.origin == ORIGIN_DERIVED:
+        if old is None or old.origin not in NOTE_ORIGINS:
             raise KeyError(note_id)
         self.store.delete_event(note_id)
         self._notes_changed()
+        return old
+
+    def add_events(self, events: list[Event]) -> None:
+        """Store events from live sources (trouble, recovery, notes from a followed file)."""
+        self._check_writable()
+        with self.store.write():
+            for event in events:
+                self.store.add_event(event)
+        self._notes_changed()
+
+    def delete_reading(self, snapshot_id: int) -> Snapshot:
+        """Remove one reading (undo of a typed-in reading); returns it."""
+        self._check_writable()
+        old = self.store.delete_snapshot(snapshot_id)
+        self.series[old.handle] = self.store.series(old.handle)
+        self._data_changed()
         return old
 
     def restore_note(self, note: Event) -> None:
@@ -180,7 +231,7 @@ class Session(QObject):
     def note(self, note_id: int) -> Event | None:
         """A note by id (None for a derived event or a missing one)."""
         event = self.store.event(note_id)
-        return None if event is None or event.origin == ORIGIN_DERIVED else event
+        return event if event is not None and event.origin in NOTE_ORIGINS else None
 
     # -- readings, race and reloading --------------------------------------------------------
     def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> tuple[str, str]:

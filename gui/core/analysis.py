@@ -53,6 +53,9 @@ class Series:
     at_ms: np.ndarray
     count: np.ndarray
     user_flag: np.ndarray
+    # True where the count is a public figure rounded to three significant
+    # digits (YouTube); None when no reading is rounded.
+    rounded: np.ndarray | None = None
 
     @classmethod
     def from_snapshots(cls, handle: str, snapshots: Iterable[Snapshot]) -> Series:
@@ -110,12 +113,27 @@ def detect_glitches(series: Series) -> np.ndarray:
     same_side = np.sign(dp) == np.sign(dn)
     jump = np.minimum(np.abs(dp), np.abs(dn))
     threshold = np.maximum(GLITCH_REL * np.maximum(np.abs(a), np.abs(c)), GLITCH_MIN_ABS)
+    if series.rounded is not None:
+        # A rounded public count moves in steps of its last kept digit; a step
+        # up and back is rounding, not a glitch.
+        threshold = np.maximum(threshold, 1.5 * rounding_step(series)[usable][1:-1])
     agree = np.abs(c - a) <= GLITCH_NEIGHBOUR_AGREEMENT * jump
     spike = same_side & (jump > threshold) & agree
     middle = usable[1:-1]
     candidates = series.user_flag[middle] == _USER_NONE
     result[middle[spike & candidates]] = True
     return result
+
+
+def rounding_step(series: Series) -> np.ndarray:
+    """The size of one rounding step for each reading (0 where it is exact)."""
+    steps = np.zeros(len(series), dtype=np.float64)
+    if series.rounded is None:
+        return steps
+    counts = np.abs(series.count[series.rounded]).astype(np.float64)
+    digits = np.floor(np.log10(np.maximum(counts, 1.0)))
+    steps[series.rounded] = np.where(counts >= 1000, 10.0 ** (digits - 2), 0.0)
+    return steps
 
 
 def excluded_mask(series: Series) -> np.ndarray:
@@ -203,6 +221,9 @@ class RaceAnalysis:
     stats: dict[str, CompetitorStats]
     events: list[Event] = field(default_factory=list)
     kept: list[Glitch] = field(default_factory=list)  # readings the user said are real
+    # The newest reading when it jumps like a glitch: held out of the figures
+    # until the next reading confirms it as a glitch or as real.
+    provisional: list[Glitch] = field(default_factory=list)
 
     @property
     def pair(self) -> tuple[str, str] | None:
@@ -228,6 +249,7 @@ def analyse(
     stale = int(race.stale_after_s) * 1000
     glitches: list[Glitch] = []
     kept: list[Glitch] = []
+    provisional: list[Glitch] = []
     clean: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for comp in comps:
         s = series.get(comp.handle) or Series.empty(comp.handle)
@@ -241,6 +263,16 @@ def analyse(
             auto = _glitches_known_at(s, auto, as_of_ms)
         pending = _pending_last(s, visible & ~auto & ~user)
         keep = visible & ~auto & ~user & ~pending
+        for p_idx in np.nonzero(pending)[0]:
+            provisional.append(
+                Glitch(
+                    comp.handle,
+                    int(s.at_ms[p_idx]),
+                    int(s.count[p_idx]),
+                    int(s.ids[p_idx]) if s.ids[p_idx] >= 0 else None,
+                    BY_AUTO,
+                )
+            )
         for g_idx in np.nonzero((auto | user) & visible)[0]:
             glitches.append(
                 Glitch(
@@ -330,6 +362,7 @@ def analyse(
         projected_winner=projected,
         stats=stats,
         kept=sorted(kept, key=lambda g: (g.at_ms, g.handle)),
+        provisional=provisional,
     )
     result.events = derive_events(result, names)
     return result
@@ -339,12 +372,14 @@ def _glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray
     """Auto glitches whose next usable reading is at or before ``as_of_ms``."""
     if not auto.any():
         return auto
+    seen = s.at_ms <= as_of_ms
     truncated = Series(
         s.handle,
-        s.ids[s.at_ms <= as_of_ms],
-        s.at_ms[s.at_ms <= as_of_ms],
-        s.count[s.at_ms <= as_of_ms],
-        s.user_flag[s.at_ms <= as_of_ms],
+        s.ids[seen],
+        s.at_ms[seen],
+        s.count[seen],
+        s.user_flag[seen],
+        None if s.rounded is None else s.rounded[seen],
     )
     known = np.zeros_like(auto)
     known[: len(truncated)] = detect_glitches(truncated)
@@ -365,7 +400,8 @@ def _pending_last(s: Series, usable: np.ndarray) -> np.ndarray:
     if s.user_flag[last] != _USER_NONE:
         return pending
     a, b = float(s.count[prev]), float(s.count[last])
-    if abs(b - a) > max(PENDING_REL * abs(a), GLITCH_MIN_ABS):
+    step = float(rounding_step(s)[last]) if s.rounded is not None else 0.0
+    if abs(b - a) > max(PENDING_REL * abs(a), GLITCH_MIN_ABS, 1.5 * step):
         pending[last] = True
     return pending
 

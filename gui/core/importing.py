@@ -143,8 +143,7 @@ def sniff_format(text: str, name: str = "file") -> str:
             continue
         if line.startswith("{"):
             return "jsonl"
-        header = [h.strip().lower() for h in next(csv.reader([line]))]
-        if all(col in header for col in CSV_COLUMNS):
+        if csv_header(line) is not None:
             return "csv"
         raise ImportFileError(
             f"{name}: is neither CSV with a header of {', '.join(CSV_COLUMNS)} nor JSON Lines"
@@ -171,29 +170,45 @@ def _parse_csv(text: str, zone: ZoneInfo) -> Iterator[ParsedRow | Skipped]:
         if header is None:
             header = [h.strip().lower() for h in row]
             continue
-        if len(row) != len(header):
-            yield Skipped(line, f"expected {len(header)} fields, found {len(row)}")
-            continue
-        rec = dict(zip(header, row, strict=True))
-        yield _snapshot_row(line, rec, zone)
+        yield csv_record(line, row, header, zone)
+
+
+def csv_header(line: str) -> list[str] | None:
+    """The lower-cased column names when ``line`` is a usable CSV header, else None."""
+    header = [h.strip().lower() for h in next(csv.reader([line]), [])]
+    return header if all(col in header for col in CSV_COLUMNS) else None
+
+
+def csv_fields(line: str) -> list[str]:
+    """The fields of one CSV line (a record that fits on one line)."""
+    return next(csv.reader([line]), [])
+
+
+def csv_record(line: int, row: list[str], header: list[str], zone: ZoneInfo) -> ParsedRow | Skipped:
+    """One CSV record, already split into fields, read against a known header."""
+    if len(row) != len(header):
+        return Skipped(line, f"expected {len(header)} fields, found {len(row)}")
+    rec = dict(zip(header, row, strict=True))
+    return _snapshot_row(line, rec, zone)
+
+
+def json_line(line: int, raw: str, zone: ZoneInfo) -> ParsedRow | Skipped:
+    """One non-blank JSON Lines line: a snapshot, a note (``text``, no ``count``), or why not."""
+    try:
+        rec = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return Skipped(line, f"not valid JSON ({exc.msg})")
+    if not isinstance(rec, dict):
+        return Skipped(line, "not a JSON object")
+    if "text" in rec and "count" not in rec:
+        return _annotation_row(line, rec, zone)
+    return _snapshot_row(line, rec, zone)
 
 
 def _parse_jsonl(text: str, zone: ZoneInfo) -> Iterator[ParsedRow | Skipped]:
     for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            rec = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield Skipped(line, f"not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(rec, dict):
-            yield Skipped(line, "not a JSON object")
-            continue
-        if "text" in rec and "count" not in rec:
-            yield _annotation_row(line, rec, zone)
-        else:
-            yield _snapshot_row(line, rec, zone)
+        if raw.strip():
+            yield json_line(line, raw, zone)
 
 
 def _snapshot_row(line: int, rec: Mapping[str, object], zone: ZoneInfo) -> ParsedRow | Skipped:

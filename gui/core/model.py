@@ -21,12 +21,14 @@ KIND_LEAD_CHANGE = "lead_change"
 KIND_TO_GO = "to_go"
 KIND_CROSSED = "crossed"
 KIND_GLITCH = "glitch"
-KIND_SOURCE_ERROR = "source_error"
+KIND_SOURCE = "source"  # a live source failed, or came back
 DERIVED_KINDS = (KIND_LEAD_CHANGE, KIND_TO_GO, KIND_CROSSED, KIND_GLITCH)
 
 ORIGIN_USER = "user"
 ORIGIN_DERIVED = "derived"
 ORIGIN_IMPORTED = "imported"
+ORIGIN_SOURCE = "source"  # written by a live source about itself
+NOTE_ORIGINS = (ORIGIN_USER, ORIGIN_IMPORTED)  # events a user can edit and delete
 
 DEFAULT_STALE_AFTER_S = 6 * 3600
 DEFAULT_COLOURS = ("#e4572e", "#2e86de", "#8e8e8e", "#17a398", "#9b59b6", "#f0a202")
@@ -51,6 +53,18 @@ class Competitor:
     name: str
     colour: str
     position: int = 0
+    id: int | None = None
+
+
+@dataclass
+class SourceConfig:
+    """A live source attached to one competitor, as stored in the session (no secrets)."""
+
+    handle: str
+    spec: str  # e.g. "bluesky:aplusk.bsky.social", "file:/path/readings.csv"
+    interval_s: float = 60.0
+    enabled: bool = True
+    base_url: str | None = None  # overrides the preset's default base URL
     id: int | None = None
 
 

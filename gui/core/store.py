@@ -7,12 +7,14 @@ ISO 8601 text for anyone browsing the file with sqlite3 or Datasette.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,12 +37,16 @@ from gui.core.model import (
     Event,
     Race,
     Snapshot,
+    SourceConfig,
 )
 
 log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+# Readings from these sources are public counts rounded to three significant
+# digits (a LIKE pattern on snapshots.source).
+ROUNDED_SOURCES = "youtube:%"
 SESSION_SUFFIX = ".pfrace"
 
 migrations = Migrations("photofinish")
@@ -123,7 +129,45 @@ def _initial(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 1
+@migrations(name="0002_source_events")
+def _source_events(db: Database) -> None:
+    """Events may now come from live sources (a source failed or recovered)."""
+    # SQLite cannot change a CHECK constraint in place: rebuild the table.
+    db.execute("DROP VIEW IF EXISTS events_readable")
+    db.execute(
+        """
+        CREATE TABLE events_new (
+            id INTEGER PRIMARY KEY,
+            at_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            competitor_id INTEGER REFERENCES competitors(id),
+            text TEXT NOT NULL,
+            url TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('user', 'derived', 'imported', 'source')),
+            key TEXT UNIQUE
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO events_new"
+        " SELECT id, at_ms, kind, competitor_id, text, url, origin, key FROM events"
+    )
+    db.execute("DROP TABLE events")
+    db.execute("ALTER TABLE events_new RENAME TO events")
+    db.execute("CREATE INDEX events_by_time ON events (at_ms)")
+    db.execute(
+        """
+        CREATE VIEW events_readable AS
+            SELECT e.id,
+                   strftime('%Y-%m-%dT%H:%M:%fZ', e.at_ms / 1000.0, 'unixepoch') AS at_utc,
+                   e.kind, c.handle, e.text, e.url, e.origin
+            FROM events e LEFT JOIN competitors c ON c.id = e.competitor_id
+        """
+    )
+    db.execute("PRAGMA user_version = 2")
+
+
+SCHEMA_VERSION = 2
 
 
 def _ro_uri(path: Path) -> str:
@@ -383,6 +427,19 @@ class Store:
         )
         return self.db.conn.total_changes - before
 
+    def delete_snapshot(self, snapshot_id: int) -> Snapshot:
+        """Remove one reading; returns it (KeyError when there is none)."""
+        with self.write():
+            row = self.db.execute(
+                "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+                " FROM snapshots WHERE id = ?",
+                [snapshot_id],
+            ).fetchone()
+            if row is None:
+                raise KeyError(snapshot_id)
+            self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
+        return Snapshot(row[2], self._handles[row[1]], row[3], row[4], row[5], row[6], row[0])
+
     def _max_snapshot_id(self) -> int:
         return int(self.db.execute("SELECT coalesce(max(id), 0) FROM snapshots").fetchone()[0])
 
@@ -405,15 +462,16 @@ class Store:
         """One competitor's readings as arrays, for the analysis."""
         cur = self.db.execute(
             "SELECT at_ms, count, id, CASE WHEN flagged_by = 'user' THEN"
-            " (CASE flag WHEN 'glitch' THEN 1 WHEN 'ok' THEN 2 ELSE 0 END) ELSE 0 END"
-            " FROM snapshots WHERE competitor_id = ? ORDER BY at_ms, count, id",
-            [self._ids[handle]],
+            " (CASE flag WHEN 'glitch' THEN 1 WHEN 'ok' THEN 2 ELSE 0 END) ELSE 0 END,"
+            " source LIKE ? FROM snapshots WHERE competitor_id = ? ORDER BY at_ms, count, id",
+            [ROUNDED_SOURCES, self._ids[handle]],
         )
         rows = cur.fetchall()
         if not rows:
             return Series.empty(handle)
         arr = np.array(rows, dtype=np.int64)
-        return Series(handle, arr[:, 2], arr[:, 0], arr[:, 1], arr[:, 3].astype(np.int8))
+        rounded = arr[:, 4].astype(bool) if arr[:, 4].any() else None
+        return Series(handle, arr[:, 2], arr[:, 0], arr[:, 1], arr[:, 3].astype(np.int8), rounded)
 
     def all_series(self) -> dict[str, Series]:
         """Every competitor's readings as arrays."""
@@ -558,6 +616,84 @@ class Store:
                 if stored_event is not None:
                     added.append(stored_event)
         return added, removed
+
+    # -- live sources ----------------------------------------------------------
+    def sources(self) -> list[SourceConfig]:
+        """The live sources attached to competitors, in the order they were added."""
+        out = []
+        for sid, spec, cid, interval, enabled, options in self.db.execute(
+            "SELECT id, spec, competitor_id, interval_s, enabled, options FROM sources ORDER BY id"
+        ):
+            try:
+                opts = json.loads(options) if options else {}
+            except ValueError:
+                log.warning("Source %d has unreadable options; using none", sid)
+                opts = {}
+            base = opts.get("base_url") if isinstance(opts, dict) else None
+            out.append(
+                SourceConfig(
+                    self._handles.get(cid, ""),
+                    spec,
+                    float(interval),
+                    bool(enabled),
+                    base if isinstance(base, str) and base else None,
+                    int(sid),
+                )
+            )
+        return out
+
+    def save_source(self, source: SourceConfig) -> SourceConfig:
+        """Add a source (no id) or change one; returns it with its id."""
+        options = json.dumps({"base_url": source.base_url} if source.base_url else {})
+        values = [
+            source.spec,
+            self._ids[source.handle],
+            float(source.interval_s),
+            int(source.enabled),
+            options,
+        ]
+        with self.write():
+            if source.id is None:
+                cur = self.db.execute(
+                    "INSERT INTO sources (spec, competitor_id, interval_s, enabled, options)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    values,
+                )
+                new_id = int(cur.lastrowid or 0)
+            else:
+                self.db.execute(
+                    "UPDATE sources SET spec = ?, competitor_id = ?, interval_s = ?,"
+                    " enabled = ?, options = ? WHERE id = ?",
+                    [*values, source.id],
+                )
+                new_id = source.id
+        return replace(source, id=new_id)
+
+    def delete_source(self, source_id: int) -> None:
+        """Detach a source (its readings stay)."""
+        with self.write():
+            self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the file."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def snapshots_after(self, snapshot_id: int) -> list[Snapshot]:
+        """Readings stored after a given row id (another process's new readings)."""
+        rows = self.db.execute(
+            "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+            " FROM snapshots WHERE id > ? ORDER BY id",
+            [snapshot_id],
+        ).fetchall()
+        return [
+            Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0])
+            for r in rows
+            if r[1] in self._handles
+        ]
+
+    def max_snapshot_id(self) -> int:
+        """The newest reading's row id (0 when there is none)."""
+        return self._max_snapshot_id()
 
     # -- view state and copies -------------------------------------------------
     def view_state(self) -> dict[str, str]:

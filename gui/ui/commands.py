@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QUndoCommand
 
-from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race
+from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
 from gui.session import Session
 
 
@@ -133,3 +133,24 @@ class EditRace(QUndoCommand):
     def undo(self) -> None:
         """Store the old settings."""
         self.session.update_race(*self.old)
+
+
+class AddReading(QUndoCommand):
+    """Store a reading typed in by hand; undo removes it again."""
+
+    def __init__(self, session: Session, snapshot: Snapshot) -> None:
+        super().__init__(f"Enter Reading {snapshot.count:,} for {snapshot.handle}")
+        self.session = session
+        self.snapshot = snapshot
+        self.stored: Snapshot | None = None
+
+    def redo(self) -> None:
+        """Store the reading."""
+        new = self.session.append([self.snapshot])
+        self.stored = new[0] if new else None
+
+    def undo(self) -> None:
+        """Remove the reading."""
+        if self.stored is not None and self.stored.id is not None:
+            self.session.delete_reading(self.stored.id)
+            self.stored = None

@@ -44,9 +44,9 @@ from gui.core.model import (
     KIND_GLITCH,
     KIND_LEAD_CHANGE,
     KIND_NOTE,
-    KIND_SOURCE_ERROR,
+    KIND_SOURCE,
     KIND_TO_GO,
-    ORIGIN_DERIVED,
+    NOTE_ORIGINS,
     Event,
 )
 from gui.session import Session
@@ -61,7 +61,7 @@ KINDS = {
     KIND_CROSSED: ("Milestone", "#d4a017"),
     KIND_GLITCH: ("Glitch", "#c0392b"),
     KIND_NOTE: ("Note", "#7f8c8d"),
-    KIND_SOURCE_ERROR: ("Source error", "#e67e22"),
+    KIND_SOURCE: ("Source", "#e67e22"),
 }
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -376,7 +376,7 @@ class EventLog(QWidget):
     def context_menu_for(self, event: Event | None) -> QMenu:
         """The log's context menu for an event (built, not shown)."""
         menu = QMenu(self)
-        is_note = event is not None and event.origin != ORIGIN_DERIVED and event.id is not None
+        is_note = event is not None and event.origin in NOTE_ORIGINS and event.id is not None
         writable = not self.model.session.read_only
         edit = menu.addAction("Edit Note…")
         edit.setObjectName("editNote")
@@ -419,7 +419,7 @@ class EventLog(QWidget):
         event = self.event_at_view_row(index.row())
         if event is None:
             return
-        if event.origin != ORIGIN_DERIVED and event.id is not None:
+        if event.origin in NOTE_ORIGINS and event.id is not None:
             if not self.model.session.read_only:
                 self.edit_requested.emit(event.id)
 

@@ -143,6 +143,9 @@ class MainWindow(QMainWindow):
 
         self.status_left = QLabel()
         self.statusBar().addWidget(self.status_left, 1)
+        from gui.ui.live import LiveSources
+
+        self.live = LiveSources(self)
         self._build_menus()
 
         self.chart.following_changed.connect(self._on_chart_following_changed)
@@ -166,6 +169,8 @@ class MainWindow(QMainWindow):
             if not replay:
                 view_state.apply(self, view_state.load(self))
 
+        self.live.start()
+        session.watch_file()
         if replay:
             plan = replay_plan(session)
             if plan is not None:
@@ -244,6 +249,9 @@ class MainWindow(QMainWindow):
         self.edit_race_action = self._action("&Edit Race…", self.edit_race, "Ctrl+E")
         self.edit_race_action.setEnabled(writable)
         race.addAction(self.edit_race_action)
+        race.addSeparator()
+        race.addAction(self.live.sources_action)
+        race.addAction(self.live.reading_action)
 
         view = bar.addMenu("&View")
         self.log_action = self._action(
@@ -658,6 +666,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
         """Stop the replay, remember the view, and close the session file."""
         self.replay_bar.pause()
+        self.live.stop()
         if self._remember:
             view_state.save(self)
             view_state.save_geometry(self)

@@ -36,6 +36,16 @@ class Replayer:
         self.speed = float(DEFAULT_SPEED)
         self.playing = False
 
+    def follow_span(self) -> bool:
+        """Take in readings that arrived since (live sources); True when the span changed."""
+        span = self.session.time_span() or (0, 0)
+        if span == (self.start_ms, self.end_ms):
+            return False
+        self.start_ms, self.end_ms = span
+        if self.session.as_of_ms is None:
+            self.position_ms = self.end_ms
+        return True
+
     def seek(self, at_ms: int) -> None:
         """Jump to a moment."""
         self.position_ms = max(self.start_ms, min(int(at_ms), self.end_ms))
@@ -99,6 +109,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.end_label)
         session.as_of_changed.connect(self._sync)
+        session.analysis_changed.connect(self._on_session_analysis_changed)
         self._sync()
         self._show_play_state()
 
@@ -160,6 +171,14 @@ class ReplayBar(QWidget):
     def _on_slider_moved(self, value: int) -> None:
         r = self.replayer
         r.seek(r.start_ms + round((r.end_ms - r.start_ms) * value / SLIDER_STEPS))
+
+    @Slot()
+    def _on_session_analysis_changed(self) -> None:
+        if self.replayer.follow_span():
+            zone = self.session.zone
+            self.start_label.setText(fmt.local(self.replayer.start_ms, zone, "%d %b %H:%M"))
+            self.end_label.setText(fmt.local(self.replayer.end_ms, zone, "%d %b %H:%M"))
+            self._sync()
 
     @Slot()
     def _sync(self) -> None:

@@ -10,6 +10,8 @@ from gui.core.model import Competitor
 from gui.session import Session
 from gui.ui import fmt
 
+SOURCE_COLOURS = {"ok": "#2e7d32", "warn": "#a15c00", "error": "#b00020", "idle": "#666666"}
+
 
 def _label(object_name: str, text: str = "") -> QLabel:
     label = QLabel(text)
@@ -57,6 +59,10 @@ class CompetitorCard(QFrame):
         layout.addWidget(self.rate, 2, 1)
         layout.addWidget(self.eta, 1, 2)
         layout.addWidget(self.eta_in, 2, 2)
+        self.source = _label("sourceStatus")
+        self.source.setWordWrap(False)
+        self.source.hide()
+        layout.addWidget(self.source, 3, 0, 1, 3)
         layout.setColumnStretch(0, 3)
         layout.setColumnStretch(1, 3)
         layout.setColumnStretch(2, 3)
@@ -72,6 +78,20 @@ class CompetitorCard(QFrame):
         self.name.setText(competitor.name)
         self.name.setStyleSheet(f"color: {competitor.colour}; font-weight: bold; font-size: 11pt;")
         self.handle.setText(f"@{competitor.handle}")
+
+    def set_source(self, text: str, level: str) -> None:
+        """Show the live source's state ("" hides it); level is ok, warn or error."""
+        if not text:
+            self.source.hide()
+            return
+        colour = SOURCE_COLOURS.get(level, SOURCE_COLOURS["ok"])
+        self.source.setStyleSheet(f"color: {colour};")
+        # Elide long reasons: the full text is in the tooltip and the log.
+        metrics = self.source.fontMetrics()
+        width = max(self.width() - 40, 200)
+        self.source.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, width))
+        self.source.setToolTip(fmt.plain_tooltip(text))
+        self.source.show()
 
     def update_from(self, stats: CompetitorStats, milestone: int) -> None:
         """Show a competitor's figures."""
@@ -174,6 +194,12 @@ class Scoreboard(QWidget):
                 else f"; now {self.session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
             )
             self.detail.setText(self.detail.text() + now)
+
+    def set_source_status(self, handle: str, text: str, level: str) -> None:
+        """Show a competitor's live source state on its card."""
+        for card in self.cards:
+            if card.competitor.handle == handle:
+                card.set_source(text, level)
 
     def headline_text(self) -> str:
         """The middle card's headline (for tests)."""

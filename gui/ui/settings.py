@@ -17,6 +17,7 @@ from gui.paths import APP
 log = logging.getLogger(__name__)
 
 RECENT_KEY = "recent/files"
+SECRETS_GROUP = "secrets"
 RECENT_MAX = 10
 
 
@@ -67,3 +68,33 @@ def prune_recent() -> list[str]:
 def clear_recent() -> None:
     """Empty Open Recent."""
     _store_recent([])
+
+
+def secret(name: str) -> str:
+    """A secret the user typed into the settings (``""`` when none)."""
+    value = settings().value(f"{SECRETS_GROUP}/{name}")
+    return value if isinstance(value, str) else ""
+
+
+def secret_for(name: str) -> str:
+    """A secret from the environment (it wins), else from the settings file."""
+    from gui.core.specs import secret_from_env
+
+    return secret_from_env(name) or secret(name)
+
+
+def set_secret(name: str, value: str) -> None:
+    """Keep a secret in the user's settings file (readable by the user only)."""
+    s = settings()
+    key = f"{SECRETS_GROUP}/{name}"
+    if value:
+        s.setValue(key, value)
+    else:
+        s.remove(key)
+    s.sync()
+    try:
+        Path(s.fileName()).chmod(0o600)
+    except OSError as exc:
+        log.warning("Could not make the settings file private: %s", exc.strerror or exc)
+    if s.status() != QSettings.Status.NoError:
+        log.warning("Could not save a secret to the settings file")

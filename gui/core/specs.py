@@ -1,0 +1,578 @@
+"""Live source specs: parse what the user typed, build the HTTP request, read the count."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+
+class SpecError(ValueError):
+    """A spec the user typed cannot be used; str() is a clear message for a dialog."""
+
+
+class ReadingError(Exception):
+    """A poll got an answer but no usable count.
+
+    ``reason`` is short plain text for a status line (never a raw body, never a
+    secret). ``retry`` is False when the answer says the target itself is wrong
+    (HTTP 4xx other than 408/425/429 and rate limits, no such YouTube channel,
+    a hidden subscriber count): polling again would give the same answer, so
+    the source should stop and tell the user. Everything that may pass (5xx,
+    an HTML maintenance page, malformed JSON, a missing or odd field) keeps
+    ``retry`` True and is left to the backoff. ``rate_limited`` marks a reply
+    that says the server wants us to slow down.
+    """
+
+    def __init__(self, reason: str, *, retry: bool = True, rate_limited: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+        self.rate_limited = rate_limited
+
+
+KINDS: tuple[str, ...] = (
+    "bluesky",
+    "mastodon",
+    "github-stars",
+    "github-followers",
+    "youtube",
+    "json",
+    "file",
+)
+
+PRESET_HELP: dict[str, tuple[str, str]] = {
+    "bluesky": ("bluesky:bsky.app", "Followers of a Bluesky account (handle or DID)."),
+    "mastodon": ("mastodon:@Gargron@mastodon.social", "Followers of a Mastodon account."),
+    "github-stars": ("github-stars:python/cpython", "Stars of a GitHub repository."),
+    "github-followers": ("github-followers:torvalds", "Followers of a GitHub user."),
+    "youtube": (
+        "youtube:UC_x5XG1OV2P6uZZ5FSM9Ttw",
+        "Subscribers of a YouTube channel (needs an API key; counts are rounded).",
+    ),
+    "json": (
+        "json:https://example.com/stats.json#data.followers",
+        "A number in any JSON reply: URL#dotted.path or URL#/json/pointer.",
+    ),
+    "file": ("file:~/readings.csv", "Follow a local CSV or JSON Lines file as it grows."),
+}
+
+SECRET_ENV: dict[str, tuple[str, ...]] = {
+    "github_token": ("PHOTOFINISH_GITHUB_TOKEN", "GITHUB_TOKEN"),
+    "youtube_key": ("PHOTOFINISH_YOUTUBE_KEY", "YOUTUBE_API_KEY"),
+}
+
+DEFAULT_BASES: dict[str, str] = {
+    "bluesky": "https://public.api.bsky.app",
+    "github-stars": "https://api.github.com",
+    "github-followers": "https://api.github.com",
+    "youtube": "https://www.googleapis.com",
+}
+
+PRESETS: tuple[str, ...] = ("bluesky", "mastodon", "github-stars", "github-followers", "youtube")
+
+# The field that holds the count in each preset's reply (for messages).
+COUNT_FIELDS: dict[str, str] = {
+    "bluesky": "followersCount",
+    "mastodon": "followers_count",
+    "github-stars": "stargazers_count",
+    "github-followers": "followers",
+    "youtube": "subscriberCount",
+}
+
+_DEFAULT_INTERVAL_S = 60.0
+_MAX_COUNT = 2**63 - 1  # what SQLite's INTEGER holds
+_EXCERPT_CHARS = 120
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("photofinish")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"PhotoFinish/{version} (+https://github.com/photofinish/photofinish)"
+
+
+USER_AGENT: str = _user_agent()
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed, validated live source: ``kind:target`` plus an optional base URL."""
+
+    kind: str
+    target: str
+    base_url: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The canonical spec string, without the base URL or any secret."""
+        return f"{self.kind}:{self.target}"
+
+    @property
+    def is_http(self) -> bool:
+        """Whether the source is polled over HTTP (everything but ``file``)."""
+        return self.kind != "file"
+
+    @property
+    def rounded(self) -> bool:
+        """Whether the service rounds public counts (YouTube: three significant digits)."""
+        return self.kind == "youtube"
+
+    @property
+    def secret_name(self) -> str | None:
+        """The name of the secret this kind uses (a key of ``SECRET_ENV``), if any."""
+        if self.kind in ("github-stars", "github-followers"):
+            return "github_token"
+        if self.kind == "youtube":
+            return "youtube_key"
+        return None
+
+    def min_interval_s(self, has_secret: bool = False) -> float:
+        """The shortest polling interval that keeps a two-source race within the rate limits."""
+        if self.kind == "bluesky":
+            # Public AppView: 3000 requests per 5 minutes per IP = 10 per second;
+            # 10 s leaves nearly all of it to anything else on the same address.
+            return 10.0
+        if self.kind == "mastodon":
+            # Mastodon: 300 requests per 5 minutes per IP = 1 per second;
+            # two sources every 10 s use a fifth of it.
+            return 10.0
+        if self.kind in ("github-stars", "github-followers"):
+            # GitHub REST: 5000 requests per hour with a token (10 s x 2 sources
+            # = 720/h); without one 60 per hour per IP, shared by both
+            # competitors: 120 s x 2 = 60/h.
+            return 10.0 if has_secret else 120.0
+        if self.kind == "youtube":
+            # YouTube Data API: 10,000 units per day, channels.list costs 1;
+            # two channels every 30 s = 5760 units, room for restarts.
+            return 30.0
+        if self.kind == "json":
+            # An unknown server: be polite.
+            return 5.0
+        # A local file: cheap to stat.
+        return 1.0
+
+    def default_interval_s(self, has_secret: bool = False) -> float:
+        """The suggested polling interval: a minute, unless the minimum is longer."""
+        return max(_DEFAULT_INTERVAL_S, self.min_interval_s(has_secret))
+
+    def label(self) -> str:
+        """A short human label for a status line."""
+        target = self.target
+        if self.kind == "bluesky":
+            return f"Bluesky {target}" if target.startswith("did:") else f"Bluesky @{target}"
+        if self.kind == "mastodon":
+            return f"Mastodon {target}"
+        if self.kind == "github-stars":
+            return f"GitHub stars of {target}"
+        if self.kind == "github-followers":
+            return f"GitHub followers of {target}"
+        if self.kind == "youtube":
+            return f"YouTube channel {target}"
+        if self.kind == "json":
+            url, _, path = target.partition("#")
+            host = urlsplit(url).hostname or url
+            return f"JSON {path} from {host}" if path else f"JSON from {host}"
+        return f"file {Path(target).name}"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One GET to send: the real URL and headers, and a URL safe to log or show."""
+
+    url: str
+    headers: dict[str, str]
+    display_url: str
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_HANDLE_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
+_DID_RE = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]+")
+_HOST_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
+_MASTODON_USER_RE = re.compile(r"[^\s@/?#]+")
+_GITHUB_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_GITHUB_REPO_RE = re.compile(r"[A-Za-z0-9._-]+")
+_YOUTUBE_ID_RE = re.compile(r"[A-Za-z0-9_-]{10,64}")
+_INDEX_RE = re.compile(r"\[(\d+)\]")
+
+
+def parse_spec(text: str, base_url: str | None = None) -> SourceSpec:
+    """Parse a spec the user typed (``kind:target``); raise SpecError with a specific message."""
+    text = text.strip()
+    if not text:
+        raise SpecError("the spec is empty: type kind:target, e.g. bluesky:bsky.app")
+    kind, sep, rest = text.partition(":")
+    kind = kind.strip().lower()
+    if not sep:
+        raise SpecError(f"a spec looks like kind:target, e.g. bluesky:bsky.app (got {text!r})")
+    if kind not in KINDS:
+        raise SpecError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    rest = rest.strip()
+    if not rest:
+        raise SpecError(f"nothing after '{kind}:': e.g. {PRESET_HELP[kind][0]}")
+    base = _parse_base_url(kind, base_url)
+    target = _PARSERS[kind](rest)
+    return SourceSpec(kind, target, base)
+
+
+def _parse_base_url(kind: str, base_url: str | None) -> str | None:
+    if base_url is None or not base_url.strip():
+        return None
+    if kind not in PRESETS:
+        where = "the json: URL" if kind == "json" else "the file path"
+        raise SpecError(f"a base URL only applies to the presets; put it in {where} instead")
+    base = base_url.strip()
+    parts = urlsplit(base)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SpecError(f"the base URL must be http(s)://host[:port][/path], not {base!r}")
+    if parts.username is not None or parts.password is not None:
+        raise SpecError("the base URL must not contain a user name or password")
+    if parts.query or parts.fragment:
+        raise SpecError("the base URL must not have a ?query or #fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SpecError(f"the base URL has a bad port: {base!r}") from None
+    return base.rstrip("/")
+
+
+def _parse_bluesky(rest: str) -> str:
+    handle = rest.removeprefix("@")
+    if _DID_RE.fullmatch(handle) or _HANDLE_RE.fullmatch(handle):
+        return handle
+    raise SpecError(
+        f"a Bluesky account is a handle like name.bsky.social or a did:plc:…, not {rest!r}"
+    )
+
+
+def _parse_mastodon(rest: str) -> str:
+    user, sep, instance = rest.removeprefix("@").partition("@")
+    if (
+        not sep
+        or not _MASTODON_USER_RE.fullmatch(user)
+        or not _HOST_RE.fullmatch(instance)
+        or "." not in instance.split(":")[0]
+    ):
+        raise SpecError(f"a Mastodon account looks like @user@instance, not {rest!r}")
+    return f"@{user}@{instance.lower()}"
+
+
+def _parse_github_stars(rest: str) -> str:
+    repo = rest.removeprefix("https://github.com/").removesuffix("/").removesuffix(".git")
+    owner, sep, name = repo.partition("/")
+    if (
+        not sep
+        or not _GITHUB_OWNER_RE.fullmatch(owner)
+        or not _GITHUB_REPO_RE.fullmatch(name)
+        or name in (".", "..")
+    ):
+        raise SpecError(f"a GitHub repository looks like owner/repo, not {rest!r}")
+    return f"{owner}/{name}"
+
+
+def _parse_github_user(rest: str) -> str:
+    user = rest.removeprefix("https://github.com/").removeprefix("@").removesuffix("/")
+    if not _GITHUB_OWNER_RE.fullmatch(user) or len(user) > 39:
+        raise SpecError(f"a GitHub user name has letters, digits and hyphens, not {rest!r}")
+    return user
+
+
+def _parse_youtube(rest: str) -> str:
+    if rest.startswith("@"):
+        raise SpecError(
+            f"youtube: needs a channel id (UC… from the channel's page), not a handle like {rest}"
+        )
+    if not _YOUTUBE_ID_RE.fullmatch(rest):
+        raise SpecError(f"a YouTube channel id looks like UC_x5XG1OV2P6uZZ5FSM9Ttw, not {rest!r}")
+    return rest
+
+
+def _parse_json(rest: str) -> str:
+    url, _, path = rest.partition("#")
+    url, path = url.strip(), path.strip()
+    _check_http_url(url)
+    if path:
+        _parse_json_path(path)
+        return f"{url}#{path}"
+    return url
+
+
+def _check_http_url(url: str) -> None:
+    if any(c.isspace() for c in url):
+        raise SpecError("the URL must not contain spaces (write them as %20)")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise SpecError(f"a json: source needs an http:// or https:// URL, not {url!r}")
+    if not parts.hostname:
+        raise SpecError(f"the URL has no host: {url!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise SpecError(f"the URL has a bad port: {url!r}") from None
+
+
+def _parse_json_path(path: str) -> tuple[str, ...]:
+    """Split a dotted path (``a.b.0``, ``a[0].b``) or a JSON Pointer (``/a/b/0``) into keys."""
+    if path.startswith("/"):
+        return tuple(part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/"))
+    keys: list[str] = []
+    for part in path.split("."):
+        name, _, indices = part.partition("[")
+        indices = "[" + indices if indices else ""
+        if (not name and not indices) or (indices and _INDEX_RE.sub("", indices)):
+            raise SpecError(
+                f"bad JSON path {path!r}: use data.items.0.count, data.items[0].count "
+                "or a JSON Pointer like /data/items/0/count"
+            )
+        if name:
+            keys.append(name)
+        keys.extend(_INDEX_RE.findall(indices))
+    return tuple(keys)
+
+
+def _parse_file(rest: str) -> str:
+    path = os.path.expanduser(rest)
+    if "\0" in path:
+        raise SpecError("the file path contains a NUL character")
+    return path
+
+
+_PARSERS = {
+    "bluesky": _parse_bluesky,
+    "mastodon": _parse_mastodon,
+    "github-stars": _parse_github_stars,
+    "github-followers": _parse_github_user,
+    "youtube": _parse_youtube,
+    "json": _parse_json,
+    "file": _parse_file,
+}
+
+
+# --- secrets -------------------------------------------------------------------------------
+
+
+def secret_from_env(name: str, env: Mapping[str, str] | None = None) -> str:
+    """The first non-empty variable of ``SECRET_ENV[name]`` in ``env`` (os.environ), or ""."""
+    env = os.environ if env is None else env
+    for var in SECRET_ENV[name]:
+        value = env.get(var, "").strip()
+        if value:
+            return value
+    return ""
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace each non-empty secret, and its URL-quoted forms, in ``text`` by "…"."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret:
+            forms.update((secret, quote(secret, safe=""), quote_plus(secret)))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "…")
+    return text
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def request_for(spec: SourceSpec, secret: str = "") -> HttpRequest:
+    """The GET that reads ``spec``'s count; raise SpecError if it cannot be built."""
+    secret = secret.strip()
+    base = spec.base_url or DEFAULT_BASES.get(spec.kind, "")
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if spec.kind == "bluesky":
+        url = f"{base}/xrpc/app.bsky.actor.getProfile?{urlencode({'actor': spec.target})}"
+    elif spec.kind == "mastodon":
+        user, _, instance = spec.target.removeprefix("@").partition("@")
+        base = spec.base_url or f"https://{instance}"
+        url = f"{base}/api/v1/accounts/lookup?{urlencode({'acct': user})}"
+    elif spec.kind in ("github-stars", "github-followers"):
+        if spec.kind == "github-stars":
+            owner, _, repo = spec.target.partition("/")
+            path = f"/repos/{quote(owner, safe='')}/{quote(repo, safe='')}"
+        else:
+            path = f"/users/{quote(spec.target, safe='')}"
+        url = base + path
+        headers["Accept"] = "application/vnd.github+json"
+        headers["X-GitHub-Api-Version"] = "2022-11-28"
+        if secret:
+            headers["Authorization"] = f"Bearer {secret}"
+    elif spec.kind == "youtube":
+        if not secret:
+            raise SpecError(
+                "a YouTube API key is needed: set PHOTOFINISH_YOUTUBE_KEY "
+                "or enter one in Race > Sources"
+            )
+        query = urlencode({"part": "statistics", "id": spec.target})
+        url = f"{base}/youtube/v3/channels?{query}&key={quote(secret, safe='')}"
+        return HttpRequest(url, headers, f"{base}/youtube/v3/channels?{query}&key=…")
+    elif spec.kind == "json":
+        url = spec.target.partition("#")[0]
+        return HttpRequest(url, headers, _hide_password(url))
+    else:
+        raise SpecError(f"{spec.kind}: sources are not read over HTTP")
+    return HttpRequest(url, headers, url)
+
+
+def _hide_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:…@{host}"))
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+def extract_count(spec: SourceSpec, status: int, content_type: str, body: bytes) -> int:
+    """The count in a reply to ``request_for(spec)``; raise ReadingError saying what is wrong."""
+    if not 200 <= status < 300:
+        raise _status_error(spec, status, body)
+    if "html" in content_type.lower() or body.lstrip()[:1] == b"<":
+        raise ReadingError(f"the server sent an HTML page (HTTP {status}), not JSON")
+    if not body.strip():
+        raise ReadingError(f"the reply is empty (HTTP {status})")
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ReadingError("the reply is not valid JSON") from None
+    if spec.kind == "youtube":
+        return _youtube_count(spec, doc)
+    if spec.kind == "json":
+        _, _, path = spec.target.partition("#")
+        if not path:
+            return _whole_number("the reply", doc)
+        value = _walk(doc, _parse_json_path(path))
+        if value is _MISSING:
+            raise ReadingError(f"the reply has no {path}")
+        return _whole_number(path, value)
+    name = COUNT_FIELDS.get(spec.kind)
+    if name is None:
+        raise ReadingError(f"{spec.kind}: sources are not read over HTTP", retry=False)
+    if not isinstance(doc, dict) or name not in doc:
+        raise ReadingError(f"the reply has no {name}")
+    return _whole_number(name, doc[name])
+
+
+_MISSING = object()
+
+_NOT_FOUND_HINTS = {
+    "bluesky": "check the handle",
+    "mastodon": "check the account",
+    "github-stars": "check the repository",
+    "github-followers": "check the user name",
+    "youtube": "check the channel id",
+    "json": "check the URL",
+}
+
+
+def _status_error(spec: SourceSpec, status: int, body: bytes) -> ReadingError:
+    text = body[:4000].decode("utf-8", "replace").lower()
+    if status == 429:
+        return ReadingError("rate limited by the server (HTTP 429)", rate_limited=True)
+    if status == 403 and "rate limit" in text:
+        return ReadingError("rate limited by the server (HTTP 403)", rate_limited=True)
+    if status == 403 and "quota" in text:
+        return ReadingError("the API quota is used up (HTTP 403)", rate_limited=True)
+    if status == 404:
+        hint = _NOT_FOUND_HINTS.get(spec.kind, "check the spec")
+        return ReadingError(f"not found (HTTP 404): {hint}", retry=False)
+    try:
+        reason = f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        reason = f"HTTP {status}"
+    excerpt = _error_excerpt(body)
+    if excerpt:
+        reason = f"{reason}: {excerpt}"
+    if status == 401 and spec.secret_name == "github_token":
+        reason = f"{reason} (check the GitHub token)"
+    retry = not (400 <= status < 500) or status in (408, 425)
+    return ReadingError(reason, retry=retry)
+
+
+def _error_excerpt(body: bytes) -> str:
+    """A short, plain-text excerpt of a JSON error reply's message, or ""."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(doc, dict):
+        return ""
+    message: Any = doc.get("message")
+    error: Any = doc.get("error")
+    if not isinstance(message, str) and isinstance(error, dict):
+        message = error.get("message")  # Google APIs: {"error": {"message": …}}
+    if not isinstance(message, str) or not message.strip():
+        message = error if isinstance(error, str) else ""
+    return _clean(message)
+
+
+def _clean(text: str, limit: int = _EXCERPT_CHARS) -> str:
+    """Drop control characters, collapse white space, cut to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _youtube_count(spec: SourceSpec, doc: Any) -> int:
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not items or not isinstance(items, list):
+        raise ReadingError(f"no channel with id {spec.target}", retry=False)
+    stats = items[0].get("statistics") if isinstance(items[0], dict) else None
+    if not isinstance(stats, dict):
+        raise ReadingError("the reply has no statistics")
+    if stats.get("hiddenSubscriberCount") is True:
+        raise ReadingError("the channel hides its subscriber count", retry=False)
+    if "subscriberCount" not in stats:
+        raise ReadingError("the reply has no subscriberCount")
+    return _whole_number("subscriberCount", stats["subscriberCount"])
+
+
+def _walk(doc: Any, keys: tuple[str, ...]) -> Any:
+    value = doc
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key.isascii() and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return _MISSING
+    return value
+
+
+def _whole_number(name: str, value: Any) -> int:
+    """``value`` as a count: an int, a float with no fraction, or a string of digits."""
+    if isinstance(value, bool) or value is None:
+        raise ReadingError(f"{name} is {json.dumps(value)}, not a whole number")
+    if isinstance(value, str):
+        digits = value.strip()
+        if not re.fullmatch(r"-?[0-9]+", digits):
+            raise ReadingError(f"{name} is {_clean(value, 40)!r}, not a whole number")
+        value = int(digits)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ReadingError(f"{name} is {value}, not a whole number")
+        if not value.is_integer():
+            raise ReadingError(f"{name} is {value}, not a whole number")
+        value = int(value)
+    elif isinstance(value, dict | list):
+        what = "an object" if isinstance(value, dict) else "a list"
+        raise ReadingError(f"{name} is {what}, not a whole number")
+    if not isinstance(value, int):
+        raise ReadingError(f"{name} is not a whole number")
+    if value < 0:
+        raise ReadingError(f"{name} is {value}, a negative count")
+    if value > _MAX_COUNT:
+        raise ReadingError(f"{name} is too large to be a count")
+    return value

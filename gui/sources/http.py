@@ -1,0 +1,177 @@
+"""One HTTP source: polls a preset's URL with QtNetwork, never blocking, and reports each result."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+
+from gui.core.retry import RetryPolicy
+from gui.core.specs import USER_AGENT, ReadingError, SourceSpec, extract_count, redact, request_for
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_MS = 15_000
+# A count fits in a few hundred bytes; anything past this is not the reply we asked for.
+MAX_REPLY_BYTES = 2 * 1024 * 1024
+
+_NETWORK_REASONS = {
+    QNetworkReply.NetworkError.ConnectionRefusedError: "the connection was refused",
+    QNetworkReply.NetworkError.RemoteHostClosedError: "the server closed the connection",
+    QNetworkReply.NetworkError.HostNotFoundError: "the server's name could not be found",
+    QNetworkReply.NetworkError.TimeoutError: "the connection timed out",
+    QNetworkReply.NetworkError.SslHandshakeFailedError: "the secure connection failed",
+    QNetworkReply.NetworkError.TemporaryNetworkFailureError: "the network is down",
+    QNetworkReply.NetworkError.NetworkSessionFailedError: "the network is down",
+    QNetworkReply.NetworkError.ProxyConnectionRefusedError: "the proxy refused the connection",
+    QNetworkReply.NetworkError.InsecureRedirectError: "the server redirected to another address;"
+    " not followed",
+    QNetworkReply.NetworkError.TooManyRedirectsError: "too many redirects",
+}
+
+
+class HttpPoller(QObject):
+    """Polls one HTTP source on a timer; each answer becomes a reading or a reason.
+
+    Requests are asynchronous (QNetworkAccessManager), time out after
+    ``TIMEOUT_MS``, stay on the same origin unless the user asked otherwise,
+    and are cut off past ``MAX_REPLY_BYTES``. After a failure the next poll
+    waits as :class:`RetryPolicy` says (backoff with jitter, Retry-After,
+    rate-limit resets).
+    """
+
+    read = Signal(int, float)  # count, epoch seconds of the reading
+    failed = Signal(str, float)  # reason (no secrets), epoch seconds of the next attempt
+    polled = Signal(float)  # a poll worked; epoch seconds of the next one
+
+    def __init__(
+        self,
+        manager: QNetworkAccessManager,
+        spec: SourceSpec,
+        interval_s: float,
+        secret: str = "",
+        parent: QObject | None = None,
+        retry_base_s: float = 5.0,
+        timeout_ms: int = TIMEOUT_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.manager = manager
+        self.spec = spec
+        self.secret = secret
+        self.timeout_ms = timeout_ms
+        self.policy = RetryPolicy(interval_s=interval_s, base_s=retry_base_s)
+        self.request = request_for(spec, secret)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.poll)
+        self._reply: QNetworkReply | None = None
+        self._too_big = False
+
+    def start(self, delay_s: float = 0.0) -> None:
+        """Poll now (or after a delay), then on schedule."""
+        self._timer.start(round(max(0.0, delay_s) * 1000))
+
+    def stop(self) -> None:
+        """Stop polling and drop any request in flight (its reading was never stored)."""
+        self._timer.stop()
+        reply, self._reply = self._reply, None
+        if reply is not None:
+            reply.finished.disconnect(self._on_reply_finished)
+            reply.abort()
+            reply.deleteLater()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is in flight."""
+        return self._reply is not None
+
+    @Slot()
+    def poll(self) -> None:
+        """Send one request (unless one is still out)."""
+        if self._reply is not None:
+            return
+        req = QNetworkRequest(QUrl(self.request.url))
+        req.setTransferTimeout(self.timeout_ms)
+        req.setAttribute(
+            QNetworkRequest.Attribute.RedirectPolicyAttribute,
+            QNetworkRequest.RedirectPolicy.SameOriginRedirectPolicy,
+        )
+        req.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, USER_AGENT)
+        for name, value in self.request.headers.items():
+            req.setRawHeader(QByteArray(name.encode()), QByteArray(value.encode()))
+        self._too_big = False
+        reply = self.manager.get(req)
+        self._reply = reply
+        reply.downloadProgress.connect(self._on_reply_download_progress)
+        reply.finished.connect(self._on_reply_finished)
+
+    @Slot(int, int)
+    def _on_reply_download_progress(self, received: int, total: int) -> None:
+        if (received > MAX_REPLY_BYTES or total > MAX_REPLY_BYTES) and self._reply is not None:
+            self._too_big = True
+            self._reply.abort()
+
+    @Slot()
+    def _on_reply_finished(self) -> None:
+        reply, self._reply = self._reply, None
+        if reply is None:
+            return
+        try:
+            self._handle(reply)
+        finally:
+            reply.deleteLater()
+
+    def _handle(self, reply: QNetworkReply) -> None:
+        now = time.time()
+        headers = {
+            bytes(k.data()).decode("latin-1").lower(): bytes(v.data()).decode("latin-1")
+            for k, v in reply.rawHeaderPairs()
+        }
+        status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
+        error = reply.error()
+        if self._too_big:
+            self._fail(
+                f"the reply was larger than {MAX_REPLY_BYTES // 1024 // 1024} MB; refused",
+                headers,
+                now,
+            )
+            return
+        if (
+            status is None
+            or error in _NETWORK_REASONS
+            or (error != QNetworkReply.NetworkError.NoError and not status)
+        ):
+            self._fail(self._network_reason(reply, error), headers, now)
+            return
+        body = bytes(reply.readAll().data())
+        content_type = headers.get("content-type", "")
+        try:
+            count = extract_count(self.spec, int(status), content_type, body)
+        except ReadingError as exc:
+            self._fail(exc.reason, headers, now)
+            return
+        delay = self.policy.after_success(headers, now)
+        self.read.emit(count, now)
+        self.polled.emit(now + delay)
+        self._timer.start(round(delay * 1000))
+
+    def _network_reason(self, reply: QNetworkReply, error: QNetworkReply.NetworkError) -> str:
+        if error in (
+            QNetworkReply.NetworkError.OperationCanceledError,
+            QNetworkReply.NetworkError.TimeoutError,
+        ):
+            return f"no answer within {self.timeout_ms / 1000:g} s"
+        reason = _NETWORK_REASONS.get(error)
+        if reason is None:
+            reason = redact(reply.errorString(), [self.secret]).replace(self.request.url, "")
+            reason = redact(reason, [self.secret])
+        return reason
+
+    def _fail(self, reason: str, headers: dict[str, str], now: float) -> None:
+        delay = self.policy.after_failure(headers, now)
+        reason = redact(reason, [self.secret])
+        log.info("%s: %s (next try in %.0f s)", self.spec.label(), reason, delay)
+        self.failed.emit(reason, now + delay)
+        self._timer.start(round(delay * 1000))

@@ -1,0 +1,321 @@
+"""Runs a session's live sources, stores what they read in batches, and keeps their status."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtNetwork import QNetworkAccessManager
+
+from gui.core.importing import ParsedRow
+from gui.core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
+from gui.core.source_state import SourceStatus
+from gui.core.specs import SourceSpec, SpecError, parse_spec
+from gui.core.store import SessionError
+from gui.sources.file import FilePoller
+from gui.sources.http import TIMEOUT_MS, HttpPoller
+
+log = logging.getLogger(__name__)
+
+FLUSH_MS = 200  # readings are stored in batches this often
+# Without the public service's rate limits (own instance, proxy, tests) polls may be this close.
+MIN_INTERVAL_OWN_SERVER_S = 1.0
+
+
+class Sink(Protocol):
+    """Where readings and source events go: the window's session or the recorder's store."""
+
+    def append(self, snapshots: list[Snapshot]) -> list[Snapshot]:
+        """Store readings; return the ones that were new."""
+        ...
+
+    def add_events(self, events: list[Event]) -> None:
+        """Store events (source trouble and recovery, notes from a followed file)."""
+        ...
+
+
+def effective_interval(
+    spec: SourceSpec,
+    interval_s: float,
+    has_secret: bool,
+    own_server_floor_s: float = MIN_INTERVAL_OWN_SERVER_S,
+) -> float:
+    """The interval a source really polls at: never below what the service allows."""
+    floor = own_server_floor_s if spec.base_url else spec.min_interval_s(has_secret)
+    return max(float(interval_s), floor)
+
+
+class _Running:
+    """A source that is running: its config, spec, poller and status."""
+
+    def __init__(self, config: SourceConfig, spec: SourceSpec, poller: QObject) -> None:
+        self.config = config
+        self.spec = spec
+        self.poller = poller
+        self.status = SourceStatus(spec.label())
+
+
+class SourceRunner(QObject):
+    """Owns the pollers of one session; writes their readings through a :class:`Sink`.
+
+    Readings are buffered and written every ``FLUSH_MS``; a reading counts as
+    stored only once the sink has committed it. When the sink cannot write (disk
+    full, file gone read-only) the readings stay in the buffer and are tried
+    again, and every source shows the problem.
+    """
+
+    stored = Signal(list)  # list[Snapshot] just committed
+    status_changed = Signal(str)  # source key
+    store_failed = Signal(str)  # why readings could not be written
+    store_recovered = Signal()
+
+    def __init__(
+        self,
+        sink: Sink,
+        zone: ZoneInfo,
+        secret_for: Callable[[str], str],
+        parent: QObject | None = None,
+        retry_base_s: float = 5.0,
+        timeout_ms: int = TIMEOUT_MS,
+    ) -> None:
+        super().__init__(parent)
+        self.timeout_ms = timeout_ms
+        self.own_server_floor_s = MIN_INTERVAL_OWN_SERVER_S
+        self.sink = sink
+        self.zone = zone
+        self.secret_for = secret_for
+        self.retry_base_s = retry_base_s
+        self.manager = QNetworkAccessManager(self)
+        self.manager.setAutoDeleteReplies(False)
+        self._running: dict[str, _Running] = {}
+        self._paused: dict[str, SourceStatus] = {}
+        self._pending: list[Snapshot] = []
+        self._pending_events: list[Event] = []
+        self._store_problem: str | None = None
+        self._flush = QTimer(self)
+        self._flush.setInterval(FLUSH_MS)
+        self._flush.setSingleShot(True)
+        self._flush.timeout.connect(self.flush)
+
+    # -- which sources run ---------------------------------------------------------
+    @staticmethod
+    def key(config: SourceConfig) -> str:
+        """How a source is known to the runner and its status listeners."""
+        return str(config.id) if config.id is not None else f"{config.handle}={config.spec}"
+
+    def set_sources(self, configs: list[SourceConfig]) -> list[str]:
+        """Run exactly these sources (paused ones stay idle); returns problems, one per bad spec."""
+        problems = []
+        wanted = {self.key(c): c for c in configs}
+        for key in list(self._running):
+            if key not in wanted or wanted[key] != self._running[key].config:
+                self._stop(key)
+        self._paused = {}
+        for key, config in wanted.items():
+            if not config.enabled:
+                try:
+                    label = parse_spec(config.spec, config.base_url).label()
+                except SpecError:
+                    label = config.spec
+                status = SourceStatus(label)
+                status.paused()
+                self._paused[key] = status
+                self.status_changed.emit(key)
+                continue
+            if key in self._running:
+                continue
+            try:
+                self._start(key, config)
+            except SpecError as exc:
+                problems.append(f"{config.spec}: {exc}")
+                log.warning("Source %s not started: %s", config.spec, exc)
+        return problems
+
+    def _start(self, key: str, config: SourceConfig) -> None:
+        spec = parse_spec(config.spec, config.base_url)
+        poller: HttpPoller | FilePoller
+        if spec.is_http:
+            secret = self.secret_for(spec.secret_name) if spec.secret_name else ""
+            interval = effective_interval(
+                spec, config.interval_s, bool(secret), self.own_server_floor_s
+            )
+            poller = HttpPoller(
+                self.manager, spec, interval, secret, self, self.retry_base_s, self.timeout_ms
+            )
+            poller.read.connect(self._on_poller_read)
+        else:
+            interval = effective_interval(spec, config.interval_s, False, self.own_server_floor_s)
+            poller = FilePoller(spec, interval, self.zone, self)
+            poller.rows.connect(self._on_poller_rows)
+            poller.notice.connect(self._on_poller_notice)
+        # Slots find their source through sender(): no lambdas, so no reference cycles.
+        poller.setObjectName(key)
+        poller.failed.connect(self._on_poller_failed)
+        poller.polled.connect(self._on_poller_polled)
+        running = _Running(config, spec, poller)
+        self._running[key] = running
+        log.info("Source started: %s for %s every %.0f s", spec.label(), config.handle, interval)
+        poller.start()
+        self.status_changed.emit(key)
+
+    def _stop(self, key: str) -> None:
+        running = self._running.pop(key, None)
+        if running is not None:
+            running.poller.stop()  # type: ignore[attr-defined]
+            running.poller.deleteLater()
+
+    def stop(self) -> None:
+        """Stop every source and store what is still buffered."""
+        for key in list(self._running):
+            self._stop(key)
+        self.flush()
+
+    # -- reading the state ------------------------------------------------------------
+    def statuses(self) -> dict[str, tuple[SourceConfig | None, SourceStatus]]:
+        """Every source's config and status, by key."""
+        out: dict[str, tuple[SourceConfig | None, SourceStatus]] = {
+            k: (r.config, r.status) for k, r in self._running.items()
+        }
+        for k, status in self._paused.items():
+            out[k] = (None, status)
+        return out
+
+    def status_of(self, key: str) -> SourceStatus | None:
+        """One source's status."""
+        if key in self._running:
+            return self._running[key].status
+        return self._paused.get(key)
+
+    def handle_of(self, key: str) -> str | None:
+        """The competitor a running source reads."""
+        running = self._running.get(key)
+        return running.config.handle if running else None
+
+    @property
+    def pending(self) -> int:
+        """Readings received but not yet stored."""
+        return len(self._pending)
+
+    @property
+    def store_problem(self) -> str | None:
+        """Why the last write failed (None when writing works)."""
+        return self._store_problem
+
+    # -- what the pollers report ----------------------------------------------------------
+    def _sender_key(self) -> str:
+        sender = self.sender()
+        return sender.objectName() if sender is not None else ""
+
+    @Slot(int, float)
+    def _on_poller_read(self, count: int, at: float) -> None:
+        key = self._sender_key()
+        running = self._running.get(key)
+        if running is None:
+            return
+        self._pending.append(
+            Snapshot(round(at * 1000), running.config.handle, count, running.spec.text)
+        )
+        self._schedule_flush()
+        self._note_success(running, key, count, at)
+
+    @Slot(list, float)
+    def _on_poller_rows(self, rows: list[ParsedRow], at: float) -> None:
+        key = self._sender_key()
+        running = self._running.get(key)
+        if running is None:
+            return
+        handle = running.config.handle
+        last: int | None = None
+        for row in rows:
+            if row.snapshot is not None and row.snapshot.handle == handle:
+                snap = row.snapshot
+                source = snap.source if snap.source not in ("", "import") else running.spec.text
+                self._pending.append(Snapshot(snap.at_ms, handle, snap.count, source))
+                last = snap.count
+            elif row.event is not None:
+                self._pending_events.append(row.event)
+        self._schedule_flush()
+        self._note_success(running, key, last, at)
+
+    def _note_success(self, running: _Running, key: str, count: int | None, at: float) -> None:
+        line = running.status.succeeded(count, at)
+        if line:
+            self._log_event(running, line, at)
+        self.status_changed.emit(key)
+
+    @Slot(float)
+    def _on_poller_polled(self, _next_at: float) -> None:
+        key = self._sender_key()
+        running = self._running.get(key)
+        if running is not None and not running.status.healthy:
+            self._note_success(running, key, None, time.time())
+
+    @Slot(str, float)
+    def _on_poller_failed(self, reason: str, retry_at: float) -> None:
+        key = self._sender_key()
+        running = self._running.get(key)
+        if running is None:
+            return
+        now = time.time()
+        line = running.status.failed(reason, now, retry_at)
+        if line:
+            self._log_event(running, line, now)
+        self.status_changed.emit(key)
+
+    @Slot(str)
+    def _on_poller_notice(self, text: str) -> None:
+        running = self._running.get(self._sender_key())
+        if running is not None:
+            log.info("%s: %s", running.spec.label(), text)
+
+    def _log_event(self, running: _Running, text: str, at: float) -> None:
+        at_ms = round(at * 1000)
+        self._pending_events.append(
+            Event(
+                at_ms,
+                KIND_SOURCE,
+                text,
+                handle=running.config.handle,
+                origin=ORIGIN_SOURCE,
+                key=f"source:{running.config.handle}:{at_ms}",
+            )
+        )
+        self._schedule_flush()
+
+    # -- storing ---------------------------------------------------------------------------
+    def _schedule_flush(self) -> None:
+        if not self._flush.isActive():
+            self._flush.start()
+
+    @Slot()
+    def flush(self) -> list[Snapshot]:
+        """Write buffered readings and events now; returns the readings that were new."""
+        if not self._pending and not self._pending_events:
+            return []
+        snapshots, events = self._pending, self._pending_events
+        try:
+            new = self.sink.append(snapshots) if snapshots else []
+            self._pending = []
+            if events:
+                self.sink.add_events(events)
+            self._pending_events = []
+        except (sqlite3.Error, SessionError, OSError) as exc:
+            reason = f"cannot store readings ({exc})"
+            if reason != self._store_problem:
+                log.error("Live readings not stored yet: %s", exc)
+                self._store_problem = reason
+                self.store_failed.emit(reason)
+            # Keep everything and try again a little later.
+            self._flush.start(2000)
+            return []
+        if self._store_problem is not None:
+            self._store_problem = None
+            self.store_recovered.emit()
+        if new:
+            self.stored.emit(new)
+        return new

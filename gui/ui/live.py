@@ -1,0 +1,193 @@
+"""The window's live sources: runs them, shows their state, and the Sources and Reading dialogs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog
+
+from gui.core.model import Snapshot, SourceConfig
+from gui.core.source_state import FAILING, OK, PAUSED, RETRYING, STARTING
+from gui.record import recorder_elsewhere
+from gui.sources.runner import SourceRunner
+from gui.ui import commands, fmt
+from gui.ui.notice import notice
+from gui.ui.settings import secret_for
+
+if TYPE_CHECKING:
+    from gui.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+MANUAL_SOURCE = "manual"
+_LEVELS = {OK: "ok", STARTING: "idle", PAUSED: "idle", RETRYING: "warn", FAILING: "error"}
+
+
+class LiveSources(QObject):
+    """Owns one window's :class:`SourceRunner` and keeps the scoreboard's source lines current."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.session = window.session
+        self.runner = SourceRunner(self.session, self.session.zone, secret_for, self)
+        self.runner.status_changed.connect(self._on_runner_status_changed)
+        self.runner.store_failed.connect(self._on_runner_store_failed)
+        self.runner.store_recovered.connect(self._on_runner_store_recovered)
+        self.recorder_pid: int | None = None
+        writable = not self.session.read_only
+        self.sources_action = QAction("&Sources…", self)
+        self.sources_action.setToolTip("Attach, edit, pause and remove live sources")
+        self.sources_action.triggered.connect(self.edit_sources)
+        self.sources_action.setEnabled(writable)
+        self.reading_action = QAction("Enter a &Reading…", self)
+        self.reading_action.setShortcut("Ctrl+Shift+R")
+        self.reading_action.setToolTip("Type in a count you read somewhere else")
+        self.reading_action.triggered.connect(lambda: self.enter_reading(None))
+        self.reading_action.setEnabled(writable)
+        # Count down "retrying in N s" once a second.
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self.refresh)
+        self._tick.start(1000)
+
+    @property
+    def window(self) -> MainWindow:
+        """The window this belongs to (its parent: no strong reference, so no cycle)."""
+        return cast("MainWindow", self.parent())
+
+    # -- running ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Run the session's stored sources (not when read-only or another process records)."""
+        if self.session.read_only:
+            return
+        store = self.session.store
+        self.recorder_pid = recorder_elsewhere(store)
+        if self.recorder_pid is not None:
+            log.info("Recorder %d writes to this file; its readings show here", self.recorder_pid)
+            self.refresh()
+            return
+        for problem in self.runner.set_sources(store.sources()):
+            self.window.statusBar().showMessage(f"Source not started: {problem}", 8000)
+        self.refresh()
+
+    def stop(self) -> None:
+        """Stop every source, storing what is buffered."""
+        self._tick.stop()
+        self.runner.stop()
+
+    @property
+    def active(self) -> bool:
+        """Whether any source runs in this window."""
+        return any(cfg is not None for cfg, _ in self.runner.statuses().values())
+
+    # -- showing ---------------------------------------------------------------------
+    @Slot(str)
+    def _on_runner_status_changed(self, _key: str) -> None:
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """Put each competitor's source state on its card."""
+        now = time.time()
+        lines: dict[str, list[tuple[str, str]]] = {}
+        configs = {str(c.id): c for c in self._stored_sources()}
+        for key, (config, status) in self.runner.statuses().items():
+            cfg = config or configs.get(key)
+            if cfg is None:
+                continue
+            text = f"{status.label}: {status.text(now)}"
+            if status.state == OK and status.last_ok_at is not None:
+                at_ms = round(status.last_ok_at * 1000)
+                text += f" · last reading {fmt.local(at_ms, self.session.zone, '%H:%M:%S')}"
+            lines.setdefault(cfg.handle, []).append((text, _LEVELS.get(status.state, "idle")))
+        for card in self.window.scoreboard.cards:
+            handle = card.competitor.handle
+            if self.recorder_pid is not None:
+                card.set_source(f"Recording in another process (pid {self.recorder_pid})", "idle")
+            elif handle in lines:
+                worst = max(
+                    lines[handle], key=lambda x: ("idle", "ok", "warn", "error").index(x[1])
+                )
+                card.set_source("  ·  ".join(t for t, _ in lines[handle]), worst[1])
+            else:
+                card.set_source("", "idle")
+
+    def status_texts(self) -> dict[str, str]:
+        """Each source's state in words, by source id (for the Sources dialog)."""
+        now = time.time()
+        return {k: st.text(now) for k, (_, st) in self.runner.statuses().items()}
+
+    def _stored_sources(self) -> list[SourceConfig]:
+        try:
+            return self.session.store.sources()
+        except Exception:  # a closed or vanished file: nothing to show
+            return []
+
+    @Slot(str)
+    def _on_runner_store_failed(self, reason: str) -> None:
+        self.window.statusBar().showMessage(
+            f"Live readings are waiting: {reason}. They are kept and written when possible."
+        )
+
+    @Slot()
+    def _on_runner_store_recovered(self) -> None:
+        self.window.statusBar().showMessage("Live readings are being stored again", 5000)
+
+    # -- dialogs -------------------------------------------------------------------------
+    @Slot()
+    def edit_sources(self) -> None:
+        """Race > Sources…: attach, edit, pause and remove sources; they restart as edited."""
+        from gui.ui.sources_dialog import SourcesDialog
+
+        store = self.session.store
+        before = store.sources()
+        dialog = SourcesDialog(
+            self.session.competitors, before, self.status_texts(), parent=self.window
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        after = dialog.sources()
+        try:
+            kept = {s.id for s in after if s.id is not None}
+            for old in before:
+                if old.id not in kept and old.id is not None:
+                    store.delete_source(old.id)
+            for source in after:
+                store.save_source(source)
+        except Exception as exc:  # the file went away or read-only meanwhile
+            log.warning("Could not save the sources", exc_info=True)
+            notice(self.window, "Could not save the sources", str(exc), warn=True)
+            return
+        if dialog.changed_secrets():
+            self.runner.set_sources([])  # restart those that use a key
+        if self.recorder_pid is None:
+            self.runner.set_sources(store.sources())
+        self.refresh()
+
+    @Slot()
+    def enter_reading(self, handle: str | None = None) -> None:
+        """Race > Enter a Reading…: a count typed in by hand, at now or a given time (undoable)."""
+        from gui.ui.reading_dialog import ReadingDialog
+
+        dialog = ReadingDialog(
+            self.session.competitors, self.session.zone, handle, parent=self.window
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        self.add_reading(*dialog.reading())
+
+    def add_reading(self, handle: str, at_ms: int, count: int) -> bool:
+        """Store a typed-in reading through the undo stack; False when it was already there."""
+        command = commands.AddReading(self.session, Snapshot(at_ms, handle, count, MANUAL_SOURCE))
+        self.window.undo_stack.push(command)
+        if command.stored is None:
+            self.window.undo_stack.undo()
+            self.window.statusBar().showMessage("That reading is already stored", 5000)
+            return False
+        self.window.statusBar().showMessage(
+            f"Stored {fmt.count(count)} for {self.session.name(handle)}", 5000
+        )
+        return True
