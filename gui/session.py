@@ -63,6 +63,10 @@ class Session(QObject):
         if self.store.path is not None:
             self._watch.start(interval_ms)
 
+    def stop_watching(self) -> None:
+        """Stop looking at the file (before it is closed)."""
+        self._watch.stop()
+
     @Slot()
     def check_file(self) -> bool:
         """Pick up readings and events another process committed; True when there were some."""

@@ -48,3 +48,13 @@ def sample_copy(tmp_path, capsys) -> Path:
     code, out, _ = run(capsys, "sample", str(p))
     assert code == 0 and out.strip() == str(p)
     return p
+
+
+@pytest.fixture
+def services():
+    """A local server answering like Bluesky, Mastodon, GitHub, YouTube and JSON endpoints."""
+    from tests.fake_services import FakeServices
+
+    server = FakeServices().start()
+    yield server
+    server.stop()

@@ -43,6 +43,10 @@ PENDING_REL = 0.25
 
 _USER_NONE, _USER_GLITCH, _USER_OK = 0, 1, 2
 
+# Readings from sources with this prefix are public counts rounded to three
+# significant digits (YouTube).
+ROUNDED_SOURCE_PREFIX = "youtube:"
+
 
 @dataclass
 class Series:
@@ -66,6 +70,7 @@ class Series:
                 s.count,
                 -1 if s.id is None else s.id,
                 _user_code(s.flag, s.flagged_by),
+                int(s.source.startswith(ROUNDED_SOURCE_PREFIX)),
             )
             for s in snapshots
             if s.handle == handle
@@ -74,7 +79,8 @@ class Series:
         if not rows:
             return cls.empty(handle)
         arr = np.array(rows, dtype=np.int64)
-        return cls(handle, arr[:, 2], arr[:, 0], arr[:, 1], arr[:, 3].astype(np.int8))
+        rounded = arr[:, 4].astype(bool) if arr[:, 4].any() else None
+        return cls(handle, arr[:, 2], arr[:, 0], arr[:, 1], arr[:, 3].astype(np.int8), rounded)
 
     @classmethod
     def empty(cls, handle: str) -> Series:

@@ -25,6 +25,7 @@ MAX_LINE_BYTES = 1024 * 1024
 
 _BOM = b"\xef\xbb\xbf"
 _SNIFF_BYTES = 8192
+_HEAD_BYTES = 256
 
 
 class FollowError(Exception):
@@ -103,6 +104,7 @@ class FileFollower:
         self._stuck_at = 0  # where the bytes that made it stuck are, to notice when they change
         self._stuck_bytes = b""
         self._quiet_until = 0  # lines ending at or before this offset are not reported
+        self._head = b""  # the file's first bytes, to notice a rewrite that kept the size
 
     @property
     def path(self) -> Path:
@@ -137,6 +139,11 @@ class FileFollower:
             with open(self._path, "rb") as fh:
                 st = os.fstat(fh.fileno())
                 self._check_identity(st, name, result)
+                if self._head:
+                    fh.seek(0)
+                    if fh.read(len(self._head)) != self._head:
+                        self._restart()
+                        result.notice = f"{name} was rewritten; reading it again from the start"
                 if self._stuck is not None:
                     fh.seek(self._stuck_at)
                     if fh.read(len(self._stuck_bytes)) == self._stuck_bytes:
@@ -145,6 +152,9 @@ class FileFollower:
                     result.notice = f"{name} changed; reading it again from the start"
                 fh.seek(self._offset)
                 chunk = fh.read(self._chunk_size)
+                if len(self._head) < _HEAD_BYTES and chunk:
+                    fh.seek(0)
+                    self._head = fh.read(min(_HEAD_BYTES, self._offset + len(chunk)))
         except FileNotFoundError:
             self._ident = None
             self._restart()

@@ -23,7 +23,7 @@ import numpy as np
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from gui.core.analysis import Series
+from gui.core.analysis import ROUNDED_SOURCE_PREFIX, Series
 from gui.core.files import give_usual_permissions
 from gui.core.model import (
     BY_AUTO,
@@ -46,7 +46,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 # Readings from these sources are public counts rounded to three significant
 # digits (a LIKE pattern on snapshots.source).
-ROUNDED_SOURCES = "youtube:%"
+ROUNDED_SOURCES = ROUNDED_SOURCE_PREFIX + "%"
 SESSION_SUFFIX = ".pfrace"
 
 migrations = Migrations("photofinish")
@@ -530,8 +530,8 @@ class Store:
         cid = self._ids.get(event.handle) if event.handle else None
         with self.write():
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO events (at_ms, kind, competitor_id, text, url, origin, key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (at_ms, kind, competitor_id, text, url, origin, key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
                 [event.at_ms, event.kind, cid, event.text, event.url, event.origin, event.key],
             )
         if not cur.rowcount:

@@ -61,7 +61,8 @@ class HttpPoller(QObject):
         self.spec = spec
         self.secret = secret
         self.timeout_ms = timeout_ms
-        self.policy = RetryPolicy(interval_s=interval_s, base_s=retry_base_s)
+        # The first retry comes no later than the next poll would have.
+        self.policy = RetryPolicy(interval_s=interval_s, base_s=min(retry_base_s, interval_s))
         self.request = request_for(spec, secret)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

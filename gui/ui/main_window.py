@@ -667,6 +667,7 @@ class MainWindow(QMainWindow):
         """Stop the replay, remember the view, and close the session file."""
         self.replay_bar.pause()
         self.live.stop()
+        self.session.stop_watching()
         if self._remember:
             view_state.save(self)
             view_state.save_geometry(self)

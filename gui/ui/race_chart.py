@@ -27,6 +27,9 @@ from gui.ui import fmt
 DEFAULT_SPAN_MS = 4 * 3_600_000
 AXIS_WIDTH = 78
 DERIVED_MARKED = (KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO)
+# The newest reading while it may still turn out to be a glitch: a hollow amber ring.
+PROVISIONAL_PEN = pg.mkPen("#d68000", width=2)
+PROVISIONAL_BRUSH = pg.mkBrush(255, 255, 255, 0)
 
 
 class ZoneDateAxis(pg.DateAxisItem):
@@ -85,7 +88,7 @@ class RaceChart(pg.PlotWidget):
         self.following = True
         self.span_ms = DEFAULT_SPAN_MS
         self.log_y = False
-        self._glitch_points: list[tuple[float, float, str, str]] = []
+        self._glitch_points: list[tuple[float, float, str, str, bool]] = []
         self._note_points: list[tuple[float, str, str]] = []
 
         item = self.getPlotItem()
@@ -232,8 +235,20 @@ class RaceChart(pg.PlotWidget):
                 f"glitch:{g.handle}:{g.at_ms}:{g.count}",
                 f"Glitch: {fmt.count(g.count)} for {self.session.name(g.handle)} at "
                 f"{fmt.local(g.at_ms, self.session.zone)}, left out of the figures",
+                False,
             )
             for g in analysis.glitches
+        ] + [
+            (
+                g.at_ms / 1000,
+                float(g.count),
+                f"provisional:{g.handle}:{g.at_ms}:{g.count}",
+                f"Provisional: {fmt.count(g.count)} for {self.session.name(g.handle)} at "
+                f"{fmt.local(g.at_ms, self.session.zone)} jumps like a glitch; it stays out "
+                "of the figures until the next reading shows whether it is real",
+                True,
+            )
+            for g in analysis.provisional
         ]
         self._note_points = [
             (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
@@ -349,9 +364,12 @@ class RaceChart(pg.PlotWidget):
         top = y1 - height * 0.06
         bottom = y0 + height * 0.04
         glitch_spots = []
-        for x, count, key, tip in self._glitch_points:
+        for x, count, key, tip, provisional in self._glitch_points:
             y = min(self._y(count), top)
-            glitch_spots.append({"pos": (x, y), "data": (key, tip)})
+            spot: dict[str, object] = {"pos": (x, y), "data": (key, tip)}
+            if provisional:
+                spot.update(symbol="o", pen=PROVISIONAL_PEN, brush=PROVISIONAL_BRUSH)
+            glitch_spots.append(spot)
         self.glitches.setData(glitch_spots)
         self.notes.setData(
             [{"pos": (x, bottom), "data": (key, text)} for x, key, text in self._note_points]

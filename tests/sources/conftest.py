@@ -8,14 +8,6 @@ import pytest
 
 from gui.core.model import Competitor, Race
 from gui.core.store import Store
-from tests.fake_services import FakeServices
-
-
-@pytest.fixture
-def services():
-    server = FakeServices().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

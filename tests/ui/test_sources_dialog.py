@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit
 from gui.core.model import Competitor, SourceConfig
 from gui.core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec
 from gui.ui import settings
-from gui.ui.sources_dialog import SourceEditor, SourcesDialog, spec_message
+from gui.ui.source_editor import SourceEditor, spec_message
+from gui.ui.sources_dialog import SourcesDialog
 
 _COMPETITOR, _SOURCE, _EVERY, _STATE, _STATUS = range(5)
 

@@ -1,0 +1,162 @@
+"""Live sources in the window: status on the cards, log events, Sources dialog, typed readings."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from gui.core.model import Competitor, Race, Snapshot, SourceConfig
+from gui.core.store import Store
+from gui.session import Session
+
+T0 = 1_795_000_000_000
+
+
+@pytest.fixture
+def live_window(qtbot, tmp_path, services):
+    store = Store.create(
+        tmp_path / "live.pfrace",
+        Race("Live", 5_000_000),
+        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
+    )
+    store.save_source(
+        SourceConfig("alice", "bluesky:alice.example.com", 1, True, services.base_url)
+    )
+    store.save_source(SourceConfig("bob", "github-followers:bob", 1, True, services.base_url))
+    from gui.ui.main_window import MainWindow
+
+    win = MainWindow(Session(store), replay=False, restore=False)
+    win.live.runner.retry_base_s = 0.05
+    qtbot.addWidget(win)
+    win.resize(1600, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_stored_sources_start_and_readings_reach_the_cards_and_chart(qtbot, live_window, services):
+    win = live_window
+    session = win.session
+    qtbot.waitUntil(
+        lambda: all(len(session.series[h]) >= 2 for h in ("alice", "bob")), timeout=10_000
+    )
+    card = win.scoreboard.cards[0]
+    assert card.source.isVisible()
+    assert card.source.text().startswith("Bluesky @alice.example.com: ok")
+    assert card.count.text() != "–"
+    curve_x, _ = win.chart.curves["alice"].getData()
+    assert curve_x is not None and len(curve_x) >= 1
+    # The replay bar's end follows the newest reading.
+    end = win.replay_bar.replayer.end_ms
+    qtbot.waitUntil(lambda: win.replay_bar.replayer.end_ms > end, timeout=10_000)
+
+
+def test_trouble_shows_on_the_card_and_once_in_the_log(qtbot, live_window, services):
+    win = live_window
+    qtbot.waitUntil(lambda: len(win.session.series["alice"]) >= 1, timeout=10_000)
+    services.faults.extend(["503"] * 3)
+    card = win.scoreboard.cards[0]
+    qtbot.waitUntil(
+        lambda: "HTTP 503" in card.source.text() or "HTTP 503" in card.source.toolTip(),
+        timeout=10_000,
+    )
+    assert card.source.styleSheet() != ""
+    qtbot.waitUntil(lambda: ": ok" in card.source.text(), timeout=15_000)
+
+    def rows_now():
+        return [e for e in win.session.events if e.kind == "source" and e.handle == "alice"]
+
+    qtbot.waitUntil(lambda: any("working again" in e.text for e in rows_now()), timeout=5000)
+    rows = rows_now()
+    texts = [e.text for e in rows]
+    assert len([t for t in texts if "HTTP 503" in t]) == 1
+    assert len([t for t in texts if "working again" in t]) == 1
+    model = win.log_panel.model
+    shown = [model.data(model.index(r, 2)) for r in range(model.rowCount())]
+    assert any("HTTP 503" in t for t in shown)
+    # A source event is not a note: it cannot be edited or deleted from the log.
+    menu = win.log_panel.context_menu_for(rows[0])
+    edit = next(a for a in menu.actions() if a.objectName() == "editNote")
+    assert not edit.isEnabled()
+
+
+def test_closing_the_window_stops_polling(qtbot, live_window, services):
+    win = live_window
+    qtbot.waitUntil(lambda: len(services.requests) >= 2, timeout=10_000)
+    win.close()
+    qtbot.wait(200)
+    seen = len(services.requests)
+    qtbot.wait(1500)
+    assert len(services.requests) == seen
+
+
+def test_sources_dialog_saves_and_restarts(qtbot, live_window, services, monkeypatch):
+    win = live_window
+    store = win.session.store
+    old = store.sources()
+
+    class FakeDialog:
+        def __init__(self, competitors, sources, status=None, parent=None):
+            assert set(status or {}) == {str(s.id) for s in old}
+            self._sources = [sources[0]]  # bob's source removed
+            self._sources[0].enabled = False  # alice's paused
+            self._sources.append(
+                SourceConfig("bob", "mastodon:@bob@example.social", 1, True, services.base_url)
+            )
+
+        def exec(self):
+            return QDialog.DialogCode.Accepted
+
+        def sources(self):
+            return self._sources
+
+        def changed_secrets(self):
+            return []
+
+    monkeypatch.setattr("gui.ui.sources_dialog.SourcesDialog", FakeDialog)
+    win.live.edit_sources()
+    stored = store.sources()
+    assert [(s.handle, s.spec, s.enabled) for s in stored] == [
+        ("alice", "bluesky:alice.example.com", False),
+        ("bob", "mastodon:@bob@example.social", True),
+    ]
+    assert win.live.runner.status_of(str(stored[0].id)).state == "paused"
+    qtbot.waitUntil(
+        lambda: any("/api/v1/accounts/lookup" in r["path"] for r in services.requests),
+        timeout=10_000,
+    )
+    qtbot.waitUntil(lambda: "paused" in win.scoreboard.cards[0].source.text(), timeout=5000)
+
+
+def test_a_typed_reading_is_stored_and_undone(qtbot, window):
+    session = window.session
+    before = len(session.series["aplusk"])
+    last = int(session.series["aplusk"].at_ms[-1])
+    count = int(session.series["aplusk"].count[-1]) + 50
+    assert window.live.add_reading("aplusk", last + 60_000, count)
+    assert len(session.series["aplusk"]) == before + 1
+    stored = [s for s in session.store.snapshots("aplusk") if s.at_ms == last + 60_000]
+    assert [(s.count, s.source) for s in stored] == [(count, "manual")]
+    assert window.scoreboard.cards[0].count.text() == f"{count:,}"
+    window.undo_stack.undo()
+    assert len(session.series["aplusk"]) == before
+    assert not [s for s in session.store.snapshots("aplusk") if s.at_ms == last + 60_000]
+    window.undo_stack.redo()
+    assert len(session.series["aplusk"]) == before + 1
+    # The same reading again is not stored twice.
+    assert not window.live.add_reading("aplusk", last + 60_000, count)
+    assert len(session.series["aplusk"]) == before + 1
+
+
+def test_a_jump_shows_as_provisional_until_the_next_reading(qtbot, window):
+    session = window.session
+    s = session.series["cnnbrk"]
+    last_t, last_c = int(s.at_ms[-1]), int(s.count[-1])
+    session.append([Snapshot(last_t + 60_000, "cnnbrk", last_c * 3, "manual")])
+    keys = [spot.data()[0] for spot in window.chart.glitches.points()]
+    assert f"provisional:cnnbrk:{last_t + 60_000}:{last_c * 3}" in keys
+    assert window.scoreboard.cards[1].count.text() == f"{last_c:,}"  # held out
+    session.append([Snapshot(last_t + 120_000, "cnnbrk", last_c + 10, "manual")])
+    keys = [spot.data()[0] for spot in window.chart.glitches.points()]
+    assert not any(k.startswith("provisional:") for k in keys)
+    assert f"glitch:cnnbrk:{last_t + 60_000}:{last_c * 3}" in keys
