@@ -49,7 +49,8 @@ class SourceStatus:
             return "starting"
         wait = ""
         if self.retry_at is not None:
-            wait = f"retrying in {_duration(self.retry_at - now)}"
+            left = self.retry_at - now
+            wait = f"retrying in {_duration(left)}" if left >= 1 else "retrying now"
         if self.state == RETRYING:
             return f"{wait}: {self.reason}" if wait else f"retrying: {self.reason}"
         return f"failing: {self.reason}" + (f" ({wait})" if wait else "")

@@ -162,7 +162,9 @@ class SourceSpec:
         return 1.0
 
     def default_interval_s(self, has_secret: bool = False) -> float:
-        """The suggested polling interval: a minute, unless the minimum is longer."""
+        """The suggested polling interval: a minute (a followed file: a second), or the minimum."""
+        if self.kind == "file":
+            return 1.0  # the file system also says when it changes; a look costs a stat
         return max(_DEFAULT_INTERVAL_S, self.min_interval_s(has_secret))
 
     def label(self) -> str:

@@ -66,7 +66,9 @@ class GapPlot(pg.PlotWidget):
             curve.setPen(pg.mkPen(colour, width=1.5))
             curve.setBrush(_brush(colour, 70))
         if a and b:
-            self.getPlotItem().setLabel("left", f"@{a.handle} lead", color="#444444")
+            # The name, not the handle: a long handle does not fit up the axis.
+            name = a.name if len(a.name) <= 14 else a.name[:13] + "…"
+            self.getPlotItem().setLabel("left", f"{name} ahead by", color="#444444")
         self.axis.zone = self.session.zone
         self.axis.picture = None
         self.axis.update()

@@ -19,6 +19,7 @@ from gui.core.model import (
     KIND_CROSSED,
     KIND_GLITCH,
     KIND_LEAD_CHANGE,
+    KIND_SOURCE,
     KIND_TO_GO,
 )
 from gui.session import Session
@@ -253,7 +254,7 @@ class RaceChart(pg.PlotWidget):
         self._note_points = [
             (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
             for e in self.session.events
-            if e.kind not in DERIVED_MARKED
+            if e.kind not in DERIVED_MARKED and e.kind != KIND_SOURCE  # source trouble: log only
         ]
         end = self._end_ms()
         if end is not None:

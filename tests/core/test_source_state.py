@@ -113,8 +113,8 @@ def test_text_of_each_state():
     s.failed("HTTP 503", T0, T0 + 40)
     assert s.text(T0) == "retrying in 40 s: HTTP 503"
     assert s.text(T0 + 10.4) == "retrying in 30 s: HTTP 503"
-    assert s.text(T0 + 39.9) == "retrying in 0 s: HTTP 503"
-    assert s.text(T0 + 100) == "retrying in 0 s: HTTP 503"  # overdue, never negative
+    assert s.text(T0 + 39.9) == "retrying now: HTTP 503"
+    assert s.text(T0 + 100) == "retrying now: HTTP 503"  # overdue, never negative
     s.failed("HTTP 503", T0 + 40, T0 + 40 + 300)
     assert s.text(T0 + 40) == "retrying in 5 min: HTTP 503"
     s.failed("rate limited", T0 + 340, T0 + 340 + 7200)
