@@ -382,7 +382,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Record live sources into a session until stopped."""
-    from gui.record import RecordError, plan_feeds, record
+    from gui.record import RecordError, plan_feeds, record, recorder_elsewhere
 
     store = Store.open(args.session)
     try:
@@ -392,13 +392,22 @@ def cmd_record(args: argparse.Namespace) -> int:
             configs, warnings = plan_feeds(store, args.feed, args.interval, args.base_url)
         except RecordError as exc:
             raise UsageError(f"record: {exc}") from None
+        other = recorder_elsewhere(store)
+        if other is not None:
+            raise UsageError(
+                f"{args.session}: another recorder (pid {other}) is writing to it; "
+                "stop that one first"
+            )
         for warning in warnings:
             print(f"photofinish: {warning}", file=sys.stderr)
         print(
             f"photofinish: recording {len(configs)} source(s) into {args.session}; Ctrl+C stops",
             file=sys.stderr,
         )
-        stored = record(store, configs, args.duration)
+        try:
+            stored = record(store, configs, args.duration)
+        except RecordError:
+            return 1
         print(f"photofinish: stopped; {stored} new reading(s) stored", file=sys.stderr)
     finally:
         store.close()

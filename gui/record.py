@@ -16,9 +16,9 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 from gui.core.model import Event, Snapshot, SourceConfig, iso_utc
 from gui.core.operations import refresh_derived, zone_of
-from gui.core.specs import SECRET_ENV, SpecError, parse_spec, request_for
+from gui.core.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
 from gui.core.store import Store
-from gui.sources.runner import SourceRunner, effective_interval
+from gui.sources.runner import SourceRunner, effective_interval, secret_allowed
 from gui.ui.settings import secret_for
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ def plan_feeds(
     if feeds:
         for n, text in enumerate(feeds, start=1):
             handle, spec_text = parse_feed(text, handles)
-            configs.append(SourceConfig(handle, spec_text, interval_s or 0.0, True, base_url, -n))
+            kind = spec_text.partition(":")[0].strip().lower()
+            base = base_url if kind in PRESETS else None  # not for json: and file:
+            configs.append(SourceConfig(handle, spec_text, interval_s or 0.0, True, base, -n))
     else:
         configs = [c for c in store.sources() if c.enabled]
         if not configs:
@@ -70,12 +72,13 @@ def plan_feeds(
         for c in configs:
             if interval_s:
                 c.interval_s = interval_s
-            if base_url:
+            if base_url and c.spec.partition(":")[0].strip().lower() in PRESETS:
                 c.base_url = base_url
     for c in configs:
         try:
             spec = parse_spec(c.spec, c.base_url)
-            secret = secrets(spec.secret_name) if spec.secret_name else ""
+            allowed = spec.secret_name and secret_allowed(spec)
+            secret = secrets(spec.secret_name) if allowed and spec.secret_name else ""
             if spec.is_http:
                 request_for(spec, secret)  # fails now, not later, when a key is missing
         except SpecError as exc:
@@ -166,9 +169,13 @@ def record(
     """Record until SIGINT/SIGTERM or the duration ends; returns how many readings were new."""
     app = QCoreApplication.instance() or QCoreApplication([])
     sink = StoreSink(store, out)
-    runner = SourceRunner(sink, zone_of(store.race().display_tz), secret_for, None, retry_base_s)
-    runner.status_changed.connect(
-        lambda key: log.debug("%s: %s", key, (runner.status_of(key) or "?"))
+    runner = SourceRunner(
+        sink,
+        [c.handle for c in store.competitors()],
+        zone_of(store.race().display_tz),
+        secret_for,
+        None,
+        retry_base_s,
     )
     runner.store_failed.connect(
         lambda why: print(
@@ -176,9 +183,13 @@ def record(
         )
     )
 
+    stopping = False
+
     def stop(*_: object) -> None:
+        nonlocal stopping
         log.info("Recorder stopping")
-        app.quit()
+        stopping = True
+        app.quit()  # no effect before exec() runs: the flag covers that
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     wake = QTimer()
@@ -190,9 +201,10 @@ def record(
     try:
         for problem in runner.set_sources(configs):
             print(f"photofinish: warning: {problem}", file=sys.stderr)
-        app.exec()
+        if not stopping:
+            app.exec()
     finally:
-        runner.stop()  # stores whatever is still buffered
+        lost = runner.stop()  # stores whatever is still buffered
         wake.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -201,5 +213,12 @@ def record(
             refresh_derived(store)
         except Exception:  # the readings are stored; derived events are rebuilt on open
             log.warning("Could not tidy up after recording", exc_info=True)
+        store_problem = runner.store_problem
         runner.deleteLater()
+    if lost:
+        print(
+            f"photofinish: error: {lost} reading(s) received but not stored: {store_problem}",
+            file=sys.stderr,
+        )
+        raise RecordError(f"{lost} reading(s) could not be stored")
     return sink.readings

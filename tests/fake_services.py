@@ -26,6 +26,8 @@ FAULTS = (
     "string",
     "glitch",
     "huge",
+    "404",
+    "drip",
 )
 
 
@@ -153,10 +155,28 @@ def _handler(server: FakeServices) -> type[BaseHTTPRequestHandler]:
                 self._send(
                     200, "text/html", b"<html><body><h1>Down for maintenance</h1></body></html>"
                 )
+            elif fault == "404":
+                self._send(404, "application/json", b'{"error": "NotFound"}')
+            elif fault == "drip":
+                self._drip(json.dumps(doc).encode())
             elif fault == "huge":
                 self._send(200, "application/json", b" " * (3 * 1024 * 1024) + b"{}")
             else:
                 self._send(200, "application/json", json.dumps(doc).encode())
+
+        def _drip(self, body: bytes) -> None:
+            """Headers at once, then one byte at a time: never silent, never done."""
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body) + 100))
+                self.end_headers()
+                for _ in range(40):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
 
         def _send(
             self, status: int, ctype: str, body: bytes, headers: dict[str, str] | None = None

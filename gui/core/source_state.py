@@ -75,14 +75,19 @@ class SourceStatus:
             return f"{self.label}: working again{took}"
         return None
 
-    def failed(self, reason: str, now: float, retry_at: float | None) -> str | None:
-        """A poll failed; the source will try again at ``retry_at``."""
+    def failed(
+        self, reason: str, now: float, retry_at: float | None, lasting: bool = False
+    ) -> str | None:
+        """A poll failed; the source will try again at ``retry_at``.
+
+        ``lasting`` trouble (a wrong handle, a hidden count) is "failing" at once.
+        """
         first = self.state not in (RETRYING, FAILING)
         self.failures += 1
         self.reason, self.retry_at = reason, retry_at
         if first:
             self.trouble_since = now
-        self.state = FAILING if self.failures >= FAILING_AFTER else RETRYING
+        self.state = FAILING if lasting or self.failures >= FAILING_AFTER else RETRYING
         if first:
             return f"{self.label}: {reason}; retrying"
         return None

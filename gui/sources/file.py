@@ -19,7 +19,7 @@ class FilePoller(QObject):
     """Reads new complete lines on a timer, and at once when the file system says it changed."""
 
     rows = Signal(list, float)  # list[ParsedRow], epoch seconds
-    failed = Signal(str, float)  # reason, epoch seconds of the next look
+    failed = Signal(str, float, bool)  # reason, epoch seconds of the next look, lasting
     polled = Signal(float)  # a look worked; epoch seconds of the next one
     notice = Signal(str)  # truncation, rotation, bad lines: worth a line in the status
 
@@ -68,7 +68,7 @@ class FilePoller(QObject):
             result = self.follower.poll()
         except FollowError as exc:
             self._failing = True
-            self.failed.emit(str(exc), next_at)
+            self.failed.emit(str(exc), next_at, False)
             self._timer.start(round(self.interval_s * 1000))
             return
         if self.spec.target not in self._watcher.files() and os.path.isfile(self.spec.target):

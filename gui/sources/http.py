@@ -42,8 +42,10 @@ class HttpPoller(QObject):
     rate-limit resets).
     """
 
-    read = Signal(int, float)  # count, epoch seconds of the reading
-    failed = Signal(str, float)  # reason (no secrets), epoch seconds of the next attempt
+    # object, not int: Qt's int is 32 bits and counts can pass 2**31.
+    read = Signal(object, float)  # count, epoch seconds of the reading
+    # reason (no secrets), epoch seconds of the next attempt, whether retrying can help
+    failed = Signal(str, float, bool)
     polled = Signal(float)  # a poll worked; epoch seconds of the next one
 
     def __init__(
@@ -69,6 +71,11 @@ class HttpPoller(QObject):
         self._timer.timeout.connect(self.poll)
         self._reply: QNetworkReply | None = None
         self._too_big = False
+        self._too_slow = False
+        # The transfer timeout only measures silence; this bounds the whole request.
+        self._deadline = QTimer(self)
+        self._deadline.setSingleShot(True)
+        self._deadline.timeout.connect(self._on_deadline_timeout)
 
     def start(self, delay_s: float = 0.0) -> None:
         """Poll now (or after a delay), then on schedule."""
@@ -77,6 +84,7 @@ class HttpPoller(QObject):
     def stop(self) -> None:
         """Stop polling and drop any request in flight (its reading was never stored)."""
         self._timer.stop()
+        self._deadline.stop()
         reply, self._reply = self._reply, None
         if reply is not None:
             reply.finished.disconnect(self._on_reply_finished)
@@ -102,20 +110,28 @@ class HttpPoller(QObject):
         req.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, USER_AGENT)
         for name, value in self.request.headers.items():
             req.setRawHeader(QByteArray(name.encode()), QByteArray(value.encode()))
-        self._too_big = False
+        self._too_big = self._too_slow = False
         reply = self.manager.get(req)
         self._reply = reply
+        self._deadline.start(self.timeout_ms)
         reply.downloadProgress.connect(self._on_reply_download_progress)
         reply.finished.connect(self._on_reply_finished)
 
-    @Slot(int, int)
+    @Slot("qint64", "qint64")
     def _on_reply_download_progress(self, received: int, total: int) -> None:
         if (received > MAX_REPLY_BYTES or total > MAX_REPLY_BYTES) and self._reply is not None:
             self._too_big = True
             self._reply.abort()
 
     @Slot()
+    def _on_deadline_timeout(self) -> None:
+        if self._reply is not None:
+            self._too_slow = True
+            self._reply.abort()
+
+    @Slot()
     def _on_reply_finished(self) -> None:
+        self._deadline.stop()
         reply, self._reply = self._reply, None
         if reply is None:
             return
@@ -132,6 +148,9 @@ class HttpPoller(QObject):
         }
         status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         error = reply.error()
+        if self._too_slow:
+            self._fail(f"no answer within {self.timeout_ms / 1000:g} s", headers, now)
+            return
         if self._too_big:
             self._fail(
                 f"the reply was larger than {MAX_REPLY_BYTES // 1024 // 1024} MB; refused",
@@ -151,7 +170,7 @@ class HttpPoller(QObject):
         try:
             count = extract_count(self.spec, int(status), content_type, body)
         except ReadingError as exc:
-            self._fail(exc.reason, headers, now)
+            self._fail(exc.reason, headers, now, lasting=not exc.retry)
             return
         delay = self.policy.after_success(headers, now)
         self.read.emit(count, now)
@@ -170,9 +189,15 @@ class HttpPoller(QObject):
             reason = redact(reason, [self.secret])
         return reason
 
-    def _fail(self, reason: str, headers: dict[str, str], now: float) -> None:
+    def _fail(
+        self, reason: str, headers: dict[str, str], now: float, lasting: bool = False
+    ) -> None:
         delay = self.policy.after_failure(headers, now)
+        if lasting:
+            # A wrong handle or a hidden count will not mend itself soon: look
+            # again now and then, not at the backoff's pace.
+            delay = max(delay, min(self.policy.max_s, 10 * self.policy.interval_s))
         reason = redact(reason, [self.secret])
         log.info("%s: %s (next try in %.0f s)", self.spec.label(), reason, delay)
-        self.failed.emit(reason, now + delay)
+        self.failed.emit(reason, now + delay, lasting)
         self._timer.start(round(delay * 1000))

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from typing import Protocol
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -15,7 +16,7 @@ from PySide6.QtNetwork import QNetworkAccessManager
 from gui.core.importing import ParsedRow
 from gui.core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
 from gui.core.source_state import SourceStatus
-from gui.core.specs import SourceSpec, SpecError, parse_spec
+from gui.core.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
 from gui.core.store import SessionError
 from gui.sources.file import FilePoller
 from gui.sources.http import TIMEOUT_MS, HttpPoller
@@ -37,6 +38,22 @@ class Sink(Protocol):
     def add_events(self, events: list[Event]) -> None:
         """Store events (source trouble and recovery, notes from a followed file)."""
         ...
+
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def secret_allowed(spec: SourceSpec) -> bool:
+    """Whether a key may go with this source's requests: to the service itself or this computer.
+
+    A race file can name any base URL; a key from the environment or the
+    settings must not follow it to somebody else's server.
+    """
+    if not spec.base_url:
+        return True
+    host = (urlsplit(spec.base_url).hostname or "").lower()
+    default = (urlsplit(DEFAULT_BASES.get(spec.kind, "")).hostname or "").lower()
+    return host in _LOOPBACK or host == default
 
 
 def effective_interval(
@@ -77,6 +94,7 @@ class SourceRunner(QObject):
     def __init__(
         self,
         sink: Sink,
+        handles: list[str],
         zone: ZoneInfo,
         secret_for: Callable[[str], str],
         parent: QObject | None = None,
@@ -87,6 +105,7 @@ class SourceRunner(QObject):
         self.timeout_ms = timeout_ms
         self.own_server_floor_s = MIN_INTERVAL_OWN_SERVER_S
         self.sink = sink
+        self._handles = {h.lower(): h for h in handles}
         self.zone = zone
         self.secret_for = secret_for
         self.retry_base_s = retry_base_s
@@ -139,8 +158,15 @@ class SourceRunner(QObject):
     def _start(self, key: str, config: SourceConfig) -> None:
         spec = parse_spec(config.spec, config.base_url)
         poller: HttpPoller | FilePoller
+        if config.handle.lower() not in self._handles:
+            raise SpecError(f"no competitor {config.handle!r} in this race")
         if spec.is_http:
-            secret = self.secret_for(spec.secret_name) if spec.secret_name else ""
+            secret = ""
+            if spec.secret_name:
+                if secret_allowed(spec):
+                    secret = self.secret_for(spec.secret_name)
+                else:
+                    log.info("Not sending a key to %s: not the service's own host", spec.base_url)
             interval = effective_interval(
                 spec, config.interval_s, bool(secret), self.own_server_floor_s
             )
@@ -168,12 +194,31 @@ class SourceRunner(QObject):
         if running is not None:
             running.poller.stop()  # type: ignore[attr-defined]
             running.poller.deleteLater()
+            if not running.status.healthy:
+                # Close the outage in the log: it did not end, the source did.
+                self._log_event(
+                    running,
+                    f"{running.spec.label()}: stopped while {running.status.state} "
+                    f"({running.status.reason})",
+                    time.time(),
+                )
 
-    def stop(self) -> None:
-        """Stop every source and store what is still buffered."""
+    def stop(self, attempts: int = 3) -> int:
+        """Stop every source and store what is still buffered; returns readings left unstored."""
         for key in list(self._running):
             self._stop(key)
-        self.flush()
+        self._flush.stop()
+        for attempt in range(attempts):
+            self.flush()
+            if not self._pending and not self._pending_events:
+                return 0
+            if attempt + 1 < attempts:
+                time.sleep(0.5 * (attempt + 1))
+        self._flush.stop()
+        left = len(self._pending)
+        if left:
+            log.error("%d live readings could not be stored: %s", left, self._store_problem)
+        return left
 
     # -- reading the state ------------------------------------------------------------
     def statuses(self) -> dict[str, tuple[SourceConfig | None, SourceStatus]]:
@@ -211,7 +256,7 @@ class SourceRunner(QObject):
         sender = self.sender()
         return sender.objectName() if sender is not None else ""
 
-    @Slot(int, float)
+    @Slot(object, float)
     def _on_poller_read(self, count: int, at: float) -> None:
         key = self._sender_key()
         running = self._running.get(key)
@@ -232,7 +277,7 @@ class SourceRunner(QObject):
         handle = running.config.handle
         last: int | None = None
         for row in rows:
-            if row.snapshot is not None and row.snapshot.handle == handle:
+            if row.snapshot is not None and row.snapshot.handle.lower() == handle.lower():
                 snap = row.snapshot
                 source = snap.source if snap.source not in ("", "import") else running.spec.text
                 self._pending.append(Snapshot(snap.at_ms, handle, snap.count, source))
@@ -255,14 +300,14 @@ class SourceRunner(QObject):
         if running is not None and not running.status.healthy:
             self._note_success(running, key, None, time.time())
 
-    @Slot(str, float)
-    def _on_poller_failed(self, reason: str, retry_at: float) -> None:
+    @Slot(str, float, bool)
+    def _on_poller_failed(self, reason: str, retry_at: float, lasting: bool) -> None:
         key = self._sender_key()
         running = self._running.get(key)
         if running is None:
             return
         now = time.time()
-        line = running.status.failed(reason, now, retry_at)
+        line = running.status.failed(reason, now, retry_at, lasting)
         if line:
             self._log_event(running, line, now)
         self.status_changed.emit(key)
@@ -282,7 +327,7 @@ class SourceRunner(QObject):
                 text,
                 handle=running.config.handle,
                 origin=ORIGIN_SOURCE,
-                key=f"source:{running.config.handle}:{at_ms}",
+                key=f"source:{self.key(running.config)}:{at_ms}",
             )
         )
         self._schedule_flush()

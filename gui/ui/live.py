@@ -33,7 +33,13 @@ class LiveSources(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.session = window.session
-        self.runner = SourceRunner(self.session, self.session.zone, secret_for, self)
+        self.runner = SourceRunner(
+            self.session,
+            [c.handle for c in self.session.competitors],
+            self.session.zone,
+            secret_for,
+            self,
+        )
         self.runner.status_changed.connect(self._on_runner_status_changed)
         self.runner.store_failed.connect(self._on_runner_store_failed)
         self.runner.store_recovered.connect(self._on_runner_store_recovered)
@@ -50,7 +56,7 @@ class LiveSources(QObject):
         self.reading_action.setEnabled(writable)
         # Count down "retrying in N s" once a second.
         self._tick = QTimer(self)
-        self._tick.timeout.connect(self.refresh)
+        self._tick.timeout.connect(self._on_tick_timeout)
         self._tick.start(1000)
 
     @property
@@ -77,6 +83,28 @@ class LiveSources(QObject):
         """Stop every source, storing what is buffered."""
         self._tick.stop()
         self.runner.stop()
+
+    @Slot()
+    def _on_tick_timeout(self) -> None:
+        if not self.session.read_only:
+            self.check_recorder()
+        self.refresh()
+
+    def check_recorder(self) -> None:
+        """Leave the polling to a recorder that started, and take it back when it ends."""
+        try:
+            pid = recorder_elsewhere(self.session.store)
+            if pid == self.recorder_pid:
+                return
+            self.recorder_pid = pid
+            if pid is not None:
+                log.info("Recorder %d started on this file; its readings show here", pid)
+                self.runner.set_sources([])
+            else:
+                log.info("The recorder stopped; this window polls the sources again")
+                self.runner.set_sources(self.session.store.sources())
+        except Exception:  # a closed or vanished file: the window's notice says so elsewhere
+            log.warning("Could not check for a recorder", exc_info=True)
 
     @property
     def active(self) -> bool:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
+from gui.core import replies, specs
 from gui.core.specs import (
     KINDS,
     PRESET_HELP,
@@ -268,10 +271,15 @@ def test_youtube_without_key_is_a_clear_error():
         request_for(spec)
 
 
-def test_json_request_drops_the_path_and_hides_a_password():
-    req = request_for(parse_spec("json:https://u:pw@x.org/s.json?q=1#a.b"))
-    assert req.url == "https://u:pw@x.org/s.json?q=1"
-    assert req.display_url == "https://u:…@x.org/s.json?q=1"
+def test_json_request_drops_the_path():
+    req = request_for(parse_spec("json:https://x.org/s.json?q=1#a.b"))
+    assert req.url == req.display_url == "https://x.org/s.json?q=1"
+
+
+def test_json_url_with_a_password_is_refused():
+    # The spec is saved in the race file and on every reading.
+    with pytest.raises(SpecError, match="user name or password"):
+        parse_spec("json:https://u:pw@x.org/s.json#a.b")
 
 
 # --- secrets -------------------------------------------------------------------------------
@@ -533,3 +541,32 @@ def test_transient_statuses_are_retried(status):
 def test_reading_error_defaults():
     err = ReadingError("x")
     assert (str(err), err.reason, err.retry, err.rate_limited) == ("x", "x", True, False)
+
+
+# --- the split between specs and replies ---------------------------------------------------
+
+
+def test_specs_reexports_reply_reading():
+    assert specs.ReadingError is replies.ReadingError
+    assert specs.extract_count is replies.extract_count
+    assert specs.COUNT_FIELDS is replies.COUNT_FIELDS
+    assert {"ReadingError", "extract_count"} <= set(specs.__all__)
+
+
+@pytest.mark.parametrize("first", ["gui.core.replies", "gui.core.specs"])
+def test_either_module_imports_first(first):
+    code = f"import {first}; from gui.core.specs import ReadingError, extract_count"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("json:https://x.org/a.json#data.items[0].count", ("data", "items", "0", "count")),
+        ("json:https://x.org/a.json#/a~1b/0", ("a/b", "0")),
+        ("json:https://x.org/a.json", ()),
+        ("bluesky:bsky.app", ()),
+    ],
+)
+def test_json_keys(text, keys):
+    assert parse_spec(text).json_keys == keys

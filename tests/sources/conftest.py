@@ -34,6 +34,7 @@ def make_runner(qtbot, race_store):
         sink = StoreSink(race_store, out)
         runner = SourceRunner(
             sink,
+            [c.handle for c in race_store.competitors()],
             race_store_zone(race_store),
             lambda name: (secrets or {}).get(name, ""),
             retry_base_s=0.05,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -208,3 +209,91 @@ def test_paused_sources_do_not_poll(qtbot, services, race_store, make_runner):
     qtbot.wait(300)
     assert services.requests == []
     assert runner.status_of("1").text(0) == "paused"
+
+
+def test_counts_past_two_to_the_31_are_stored(qtbot, race_store, make_runner):
+    from tests.fake_services import FakeServices
+
+    big = FakeServices(start=3_000_000_000).start()
+    try:
+        runner = make_runner()
+        runner.set_sources([_config("bluesky:alice.example.com", big)])
+        qtbot.waitUntil(lambda: len(_stored(race_store)) >= 1, timeout=5000)
+        assert _stored(race_store)[0] == big.served[0] > 2**31
+    finally:
+        big.stop()
+
+
+def test_a_server_that_drips_bytes_is_cut_off_at_the_deadline(
+    qtbot, services, race_store, make_runner
+):
+    runner = make_runner(timeout_ms=800)
+    runner.set_sources([_config("bluesky:alice.example.com", services)])
+    qtbot.waitUntil(lambda: len(_stored(race_store)) >= 1, timeout=5000)
+    services.faults.append("drip")
+    qtbot.waitUntil(lambda: runner.status_of("1").state == RETRYING, timeout=3000)
+    assert runner.status_of("1").reason == "no answer within 0.8 s"
+    dripped = next(r for r in services.requests if r["fault"] == "drip")
+    qtbot.waitUntil(lambda: runner.status_of("1").state == OK, timeout=5000)
+    after = services.requests[services.requests.index(dripped) + 1]
+    assert after["at"] - dripped["at"] < 2.5  # not the 4 s the drip would take
+
+
+def test_a_wrong_handle_is_failing_at_once_and_not_hammered(
+    qtbot, services, race_store, make_runner
+):
+    runner = make_runner()
+    runner.set_sources([_config("github-stars:octo/photo-finish", services)])
+    qtbot.waitUntil(lambda: len(_stored(race_store)) >= 1, timeout=5000)
+    services.faults.append("404")
+    qtbot.waitUntil(lambda: runner.status_of("1").state == FAILING, timeout=5000)
+    status = runner.status_of("1")
+    assert status.failures == 1 and "404" in status.reason and "check" in status.reason
+    assert status.retry_at is not None and status.retry_at - time.time() >= 0.4
+
+
+def test_keys_go_only_to_the_service_itself_or_this_computer(
+    qtbot, services, race_store, make_runner
+):
+    from gui.core.specs import parse_spec
+    from gui.sources.runner import secret_allowed
+
+    assert secret_allowed(parse_spec("github-followers:octo"))
+    assert secret_allowed(parse_spec("github-followers:octo", "https://api.github.com"))
+    assert secret_allowed(parse_spec("github-followers:octo", "http://127.0.0.1:8080"))
+    assert secret_allowed(parse_spec("youtube:UC1234567890abcdefghij", "http://localhost:1"))
+    assert not secret_allowed(parse_spec("github-followers:octo", "https://evil.example.org"))
+    runner = make_runner(secrets={"github_token": "ghp_SECRET", "youtube_key": "yt"})
+    runner.set_sources(
+        [SourceConfig("alice", "github-followers:octo", 60, True, "https://evil.example.org", 1)]
+    )
+    assert runner._running["1"].poller.secret == ""  # type: ignore[attr-defined]
+    problems = runner.set_sources(
+        [
+            SourceConfig(
+                "bob", "youtube:UC1234567890abcdefghij", 60, True, "https://evil.example.org", 2
+            )
+        ]
+    )
+    assert problems and "key" in problems[0].lower()
+
+
+def test_a_source_for_an_unknown_competitor_is_refused(race_store, make_runner):
+    runner = make_runner()
+    problems = runner.set_sources(
+        [SourceConfig("carol", "bluesky:c.example.com", 60, True, None, 1)]
+    )
+    assert problems == ["bluesky:c.example.com: no competitor 'carol' in this race"]
+
+
+def test_stopping_a_source_in_trouble_closes_the_outage_in_the_log(
+    qtbot, services, race_store, make_runner
+):
+    runner = make_runner()
+    runner.set_sources([_config("bluesky:alice.example.com", services)])
+    services.faults.extend(["503"] * 50)
+    qtbot.waitUntil(lambda: runner.status_of("1").state == RETRYING, timeout=5000)
+    assert runner.stop() == 0
+    texts = [e.text for e in race_store.events() if e.kind == KIND_SOURCE]
+    assert len(texts) == 2
+    assert texts[1].startswith("Bluesky @alice.example.com: stopped while")

@@ -153,7 +153,37 @@ def test_a_window_opened_while_recording_does_not_poll_too(qtbot, session_file, 
         assert "another process" in window.scoreboard.cards[0].source.text()
         info = json.loads(session.store.view_state()["recorder"])
         assert info["pid"] == proc.pid
-        window.close()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
+    # The recorder is gone: the window takes the polling back.
+    qtbot.waitUntil(lambda: window.live.recorder_pid is None and window.live.active, timeout=5000)
+    window.close()
+
+
+def test_a_second_recorder_is_refused(session_file, capsys):
+    import socket
+
+    from tests.cli_support import run
+
+    with Store.open(session_file) as store, store.write():
+        marker = {"pid": os.getppid(), "host": socket.gethostname(), "since_ms": 0}
+        store.db.execute(
+            "INSERT INTO view_state (key, value) VALUES ('recorder', ?)", [json.dumps(marker)]
+        )
+    code, _, err = run(capsys, "record", str(session_file), "--feed", "alice=bluesky:a.example.com")
+    assert code == 2 and f"another recorder (pid {os.getppid()})" in err
+
+
+def test_base_url_applies_to_the_presets_only(session_file, tmp_path):
+    from gui.record import plan_feeds
+
+    with Store.open(session_file) as store:
+        configs, _ = plan_feeds(
+            store,
+            ["alice=bluesky:a.example.com", f"bob=file:{tmp_path / 'b.csv'}"],
+            2.0,
+            "http://127.0.0.1:9",
+        )
+    assert [c.base_url for c in configs] == ["http://127.0.0.1:9", None]
+    assert [c.interval_s for c in configs] == [2.0, 2.0]
