@@ -340,7 +340,8 @@ def _parse_json_path(path: str) -> tuple[str, ...]:
 
 
 def _parse_file(rest: str) -> str:
-    path = os.path.expanduser(rest)
+    # Absolute, so the race file means the same file whoever opens it, from wherever.
+    path = os.path.abspath(os.path.expanduser(rest)) if rest.strip() else ""
     if "\0" in path:
         raise SpecError("the file path contains a NUL character")
     return path

@@ -122,7 +122,7 @@ def test_base_url_is_refused_for_json_and_file():
     with pytest.raises(SpecError, match="only applies to the presets"):
         parse_spec("json:https://x.org/a", "http://127.0.0.1:8765")
     with pytest.raises(SpecError, match="only applies to the presets"):
-        parse_spec("file:/tmp/a.csv", "http://127.0.0.1:8765")
+        parse_spec("file:feeds/a.csv", "http://127.0.0.1:8765")
 
 
 def test_blank_base_url_means_none():
@@ -183,7 +183,7 @@ def test_labels_secrets_and_rounding(text, label, secret, rounded):
         ("github-followers:a", 120.0, 10.0),
         ("youtube:UC_x5XG1OV2P6uZZ5FSM9Ttw", 30.0, 30.0),
         ("json:https://x.org/a", 5.0, 5.0),
-        ("file:/tmp/a.csv", 1.0, 1.0),
+        ("file:feeds/a.csv", 1.0, 1.0),
     ],
 )
 def test_intervals_follow_rate_limits(text, without, with_secret):
@@ -570,3 +570,8 @@ def test_either_module_imports_first(first):
 )
 def test_json_keys(text, keys):
     assert parse_spec(text).json_keys == keys
+
+
+def test_a_relative_file_path_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert parse_spec("file:feeds/a.csv").text == f"file:{tmp_path / 'feeds' / 'a.csv'}"

@@ -427,7 +427,7 @@ def test_series_marks_youtube_readings_as_rounded():
         store.append(
             [
                 Snapshot(3000, "a", 1_240_000, "youtube:UC_x"),
-                Snapshot(1000, "a", 1_234_567, "file:/tmp/a.csv"),
+                Snapshot(1000, "a", 1_234_567, "file:feeds/a.csv"),
                 Snapshot(2000, "a", 1_230_000, "youtube:UC_x"),
                 Snapshot(4000, "a", 1_240_123, "manual"),
                 Snapshot(1000, "b", 10, "bluesky:b.example.com"),
