@@ -5,15 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, Slot
+from PySide6.QtCore import QDateTime, QTimeZone, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -21,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.core.model import Competitor, Event
+from gui.ui import forms
 
 MAX_NOTE_CHARS = 2000
 
@@ -54,16 +52,12 @@ class NoteDialog(QDialog):
         self.setMinimumWidth(480)
         self._zone = zone
 
-        self.when = QDateTimeEdit()
+        self.when = forms.time_edit(QTimeZone(zone.key.encode()))
         self.when.setObjectName("noteTime")
         self.when.setAccessibleName("Time of the note")
-        self.when.setTimeZone(QTimeZone(zone.key.encode()))
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.when.setCalendarPopup(True)
         self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(at_ms, QTimeZone(zone.key.encode())))
         self.when.setToolTip(f"When it happened, in {zone.key}")
-        zone_label = QLabel(zone.key)
-        zone_label.setTextFormat(Qt.TextFormat.PlainText)
+        zone_label = forms.plain_label(zone.key)
         zone_label.setStyleSheet("color: #555555;")
 
         self.text = QPlainTextEdit()
@@ -97,18 +91,11 @@ class NoteDialog(QDialog):
         form.addRow("&Link:", self.url)
         form.addRow("&About:", self.competitor)
 
-        self.problem = QLabel()
-        self.problem.setObjectName("noteProblem")
-        self.problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem.setStyleSheet("color: #b03a2e;")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.problem = forms.plain_label("", "noteProblem")
+        self.problem.setStyleSheet(forms.PROBLEM_STYLE)
+        self.buttons, self.ok_button = forms.ok_cancel_box(
+            self, "Save" if note else "Add Note", ok_name=""
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            "Save" if note else "Add Note"
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
 
         box = QVBoxLayout(self)
         box.addLayout(form)
@@ -160,4 +147,4 @@ class NoteDialog(QDialog):
     def _validate(self) -> None:
         problem = self.problem_text()
         self.problem.setText(problem if self.note_text() or self.url.text() else "")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        self.ok_button.setEnabled(not problem)

@@ -10,30 +10,26 @@ from PySide6.QtCore import (
     QEvent,
     QItemSelectionModel,
     QObject,
-    QRectF,
     QSize,
     Qt,
     QTimeZone,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
     QComboBox,
     QCompleter,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QStyle,
     QTableWidget,
     QToolButton,
     QVBoxLayout,
@@ -41,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
-from gui.ui import fmt
+from gui.ui import fmt, forms
 
 # Okabe–Ito colour-blind-safe colours, in the order new competitors get them.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
@@ -83,25 +79,6 @@ def normalise_handle(text: str) -> str:
     if text.startswith("@"):
         text = text[1:].strip()
     return text
-
-
-def _plain_label(text: str, object_name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
-def _swatch(colour: str, size: QSize) -> QIcon:
-    pixmap = QPixmap(size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 110))
-    painter.setBrush(QColor(colour))
-    painter.drawRoundedRect(QRectF(0.5, 0.5, size.width() - 1, size.height() - 1), 3, 3)
-    painter.end()
-    return QIcon(pixmap)
 
 
 @dataclass
@@ -148,7 +125,7 @@ class RaceDialog(QDialog):
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText("e.g. Race to a million followers")
         self.title_edit.setMaxLength(200)
-        self._name_input(self.title_edit, "titleEdit", "Race title", "What the race is called")
+        forms.name_widget(self.title_edit, "titleEdit", "Race title", "What the race is called")
 
         self.milestone_spin = QSpinBox()
         self.milestone_spin.setLocale(fmt.locale())
@@ -156,7 +133,7 @@ class RaceDialog(QDialog):
         self.milestone_spin.setGroupSeparatorShown(True)
         self.milestone_spin.setValue(DEFAULT_MILESTONE)
         self.milestone_spin.setAccelerated(True)
-        self._name_input(
+        forms.name_widget(
             self.milestone_spin,
             "milestoneSpin",
             "Milestone",
@@ -169,7 +146,7 @@ class RaceDialog(QDialog):
         self.platform_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.platform_combo.setCurrentIndex(-1)
         self._line_edit(self.platform_combo).setPlaceholderText("Optional, e.g. Bluesky")
-        self._name_input(
+        forms.name_widget(
             self.platform_combo,
             "platformCombo",
             "Platform",
@@ -189,7 +166,7 @@ class RaceDialog(QDialog):
         completer.setMaxVisibleItems(12)
         self.zone_combo.setCompleter(completer)
         self.zone_combo.setCurrentText(system_zone())
-        self._name_input(
+        forms.name_widget(
             self.zone_combo,
             "zoneCombo",
             "Display time zone",
@@ -200,12 +177,12 @@ class RaceDialog(QDialog):
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(self._buddy("&Title:", self.title_edit), self.title_edit)
-        form.addRow(self._buddy("&Milestone:", self.milestone_spin), self.milestone_spin)
-        form.addRow(self._buddy("&Platform:", self.platform_combo), self.platform_combo)
-        form.addRow(self._buddy("Display time &zone:", self.zone_combo), self.zone_combo)
+        form.addRow(forms.buddy("&Title:", self.title_edit), self.title_edit)
+        form.addRow(forms.buddy("&Milestone:", self.milestone_spin), self.milestone_spin)
+        form.addRow(forms.buddy("&Platform:", self.platform_combo), self.platform_combo)
+        form.addRow(forms.buddy("Display time &zone:", self.zone_combo), self.zone_combo)
 
-        heading = _plain_label("Competitors", "competitorsHeading")
+        heading = forms.plain_label("Competitors", "competitorsHeading")
         font = heading.font()
         font.setBold(True)
         heading.setFont(font)
@@ -220,7 +197,7 @@ class RaceDialog(QDialog):
                 "The first two race head to head; any others are followed alongside. "
                 "Leave a display name empty to use the handle."
             )
-        self.hint_label = _plain_label(hint_text, "hintLabel")
+        self.hint_label = forms.plain_label(hint_text, "hintLabel")
         self.hint_label.setWordWrap(True)
 
         self.table = QTableWidget(0, 3)
@@ -244,12 +221,12 @@ class RaceDialog(QDialog):
         )
 
         self.add_button = QPushButton("&Add competitor")
-        self._name_input(
+        forms.name_widget(
             self.add_button, "addCompetitorButton", "Add competitor", "Add a row for a competitor"
         )
         self.add_button.clicked.connect(self._on_add_button_clicked)
         self.remove_button = QPushButton("&Remove")
-        self._name_input(
+        forms.name_widget(
             self.remove_button,
             "removeCompetitorButton",
             "Remove competitor",
@@ -265,32 +242,19 @@ class RaceDialog(QDialog):
         self.add_button.setVisible(not self._editing)
         self.remove_button.setVisible(not self._editing)
 
-        self.problem_icon = QLabel()
-        self.problem_icon.setObjectName("problemIcon")
-        icon_size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        self.problem_icon.setPixmap(warning.pixmap(icon_size, icon_size))
-        self.problem_icon.setFixedSize(icon_size, icon_size)
-        self.problem_label = _plain_label("", "problemLabel")
+        self.problem_icon = forms.warning_icon(self)
+        self.problem_label = forms.plain_label("", "problemLabel")
         self.problem_label.setWordWrap(True)
         self.problem_label.setAccessibleName("What is missing")
-        self.problem_label.setMinimumHeight(icon_size)
-        problem = QHBoxLayout()
-        problem.addWidget(self.problem_icon, 0, Qt.AlignmentFlag.AlignTop)
-        problem.addWidget(self.problem_label, 1)
+        self.problem_label.setMinimumHeight(self.problem_icon.minimumHeight())
+        problem = forms.message_row(self.problem_label, self.problem_icon)
 
-        self.button_box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.button_box, self.ok_button = forms.ok_cancel_box(
+            self,
+            "Save" if self._editing else "Create…",
+            "Save the changes to the race" if self._editing else "Create the race",
         )
         self.button_box.setObjectName("buttonBox")
-        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Save" if self._editing else "Create…")
-        self.ok_button.setObjectName("okButton")
-        self.ok_button.setToolTip(
-            "Save the changes to the race" if self._editing else "Create the race"
-        )
-        self.button_box.accepted.connect(self.accept)
-        self.button_box.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -434,7 +398,7 @@ class RaceDialog(QDialog):
     def _set_colour(self, row: _Row, colour: str) -> None:
         row.colour.setProperty("colour", colour)
         row.colour.setText(colour)
-        row.colour.setIcon(_swatch(colour, row.colour.iconSize()))
+        row.colour.setIcon(forms.swatch(colour, row.colour.iconSize()))
 
     def _refresh_rows(self) -> None:
         """Renumber names, set the tab order and enable Remove after rows change."""
@@ -572,19 +536,6 @@ class RaceDialog(QDialog):
             self.validity_changed.emit(valid)
 
     # -- helpers --------------------------------------------------------------
-
-    @staticmethod
-    def _name_input(widget: QWidget, object_name: str, accessible: str, tip: str) -> None:
-        widget.setObjectName(object_name)
-        widget.setAccessibleName(accessible)
-        widget.setToolTip(tip)
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setBuddy(widget)
-        return label
 
     @staticmethod
     def _line_edit(combo: QComboBox) -> QLineEdit:

@@ -5,31 +5,24 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, QRectF, QSize, Qt, QTime, QTimeZone, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QRadioButton,
-    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.core.model import Competitor
-from gui.ui import fmt
+from gui.ui import fmt, forms
 
 MAX_COUNT = 2**63 - 1  # what SQLite's INTEGER holds
 FUTURE_SLACK_MS = 60_000
-PROBLEM_STYLE = "color: #b03a2e;"
-HINT_STYLE = "color: palette(placeholder-text);"
 # Characters people put between groups of digits: spaces of every width, commas,
 # underscores and apostrophes (Swiss style).
 _GROUPING = re.compile(r"[\s,_'’\u00a0\u2009\u202f]")
@@ -63,25 +56,6 @@ def parse_count(text: str) -> int:
     return value
 
 
-def _swatch(colour: str) -> QIcon:
-    pixmap = QPixmap(QSize(16, 12))
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 110))
-    painter.setBrush(QColor(colour))
-    painter.drawRoundedRect(QRectF(0.5, 0.5, 15, 11), 3, 3)
-    painter.end()
-    return QIcon(pixmap)
-
-
-def _plain_label(text: str, object_name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
 class ReadingDialog(QDialog):
     """Enter one reading by hand: whose count, how many, and when (now or a time)."""
 
@@ -109,7 +83,7 @@ class ReadingDialog(QDialog):
         self.competitor_combo.setToolTip("Whose count you read")
         for comp in sorted(competitors, key=lambda c: c.position):
             self.competitor_combo.addItem(
-                _swatch(comp.colour), f"{comp.name} (@{comp.handle})", comp.handle
+                forms.swatch(comp.colour), f"{comp.name} (@{comp.handle})", comp.handle
             )
         if handle is not None:
             self.competitor_combo.setCurrentIndex(max(0, self.competitor_combo.findData(handle)))
@@ -122,8 +96,8 @@ class ReadingDialog(QDialog):
         self.count_edit.setToolTip(
             "The count you saw; thousands separators are fine (1,000,000 or 1 000 000)"
         )
-        self.count_preview = _plain_label("", "countPreview")
-        self.count_preview.setStyleSheet(HINT_STYLE)
+        self.count_preview = forms.plain_label("", "countPreview")
+        self.count_preview.setStyleSheet(forms.HINT_STYLE)
         self.count_preview.setToolTip("The count as it will be stored")
         count_row = QHBoxLayout()
         count_row.setContentsMargins(0, 0, 0, 0)
@@ -142,18 +116,15 @@ class ReadingDialog(QDialog):
         self.now_radio.setChecked(True)
 
         start = self._now()
-        self.when = QDateTimeEdit()
+        self.when = forms.time_edit(self._qzone)
         self.when.setObjectName("readingTime")
         self.when.setAccessibleName("Time of the reading")
-        self.when.setTimeZone(self._qzone)
-        self.when.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
-        self.when.setCalendarPopup(True)
         self.when.setMinimumDate(QDate(1970, 1, 1))
         self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(start - start % 1000, self._qzone))
         self.when.setToolTip(f"When you read the count, in {zone.key}, to the second")
         self.when.setEnabled(False)
-        self.zone_label = _plain_label(zone.key, "zoneLabel")
-        self.zone_label.setStyleSheet(HINT_STYLE)
+        self.zone_label = forms.plain_label(zone.key, "zoneLabel")
+        self.zone_label.setStyleSheet(forms.HINT_STYLE)
         self.zone_label.setToolTip("The race's display time zone")
         time_box = QWidget()
         time_layout = QHBoxLayout(time_box)
@@ -166,33 +137,20 @@ class ReadingDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow(self._buddy("&Competitor:", self.competitor_combo), self.competitor_combo)
-        form.addRow(self._buddy("C&ount:", self.count_edit), count_row)
-        form.addRow(self._buddy("When:", self.now_radio), time_box)
+        form.addRow(forms.buddy("&Competitor:", self.competitor_combo), self.competitor_combo)
+        form.addRow(forms.buddy("C&ount:", self.count_edit), count_row)
+        form.addRow(forms.buddy("When:", self.now_radio), time_box)
 
-        self.problem_icon = QLabel()
-        self.problem_icon.setObjectName("problemIcon")
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        self.problem_icon.setPixmap(warning.pixmap(size, size))
-        self.problem_icon.setFixedSize(size, size)
-        self.problem_label = _plain_label("", "problemLabel")
+        self.problem_icon = forms.warning_icon(self)
+        self.problem_label = forms.plain_label("", "problemLabel")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.problem_label.setStyleSheet(forms.PROBLEM_STYLE)
         self.problem_label.setAccessibleName("What is wrong")
-        problem_row = QHBoxLayout()
-        problem_row.addWidget(self.problem_icon, 0, Qt.AlignmentFlag.AlignTop)
-        problem_row.addWidget(self.problem_label, 1)
+        problem_row = forms.message_row(self.problem_label, self.problem_icon)
 
-        self.button_box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.button_box, self.ok_button = forms.ok_cancel_box(
+            self, "Add Reading", "Store the reading in the race"
         )
-        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setObjectName("okButton")
-        self.ok_button.setText("Add Reading")
-        self.ok_button.setToolTip("Store the reading in the race")
-        self.button_box.accepted.connect(self.accept)
-        self.button_box.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -286,18 +244,7 @@ class ReadingDialog(QDialog):
         self.ok_button.setEnabled(not self._problem)
         count = self.count()
         self.count_preview.setText(f"= {fmt.count(count)}" if count is not None else "")
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Grow to show a wrapped message in full (a layout does not ask for it by itself)."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
-        needed = max(needed, layout.totalMinimumSize().height())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+        forms.fit_height(self)
 
     @Slot(bool)
     def _on_at_radio_toggled(self, checked: bool) -> None:
@@ -310,10 +257,3 @@ class ReadingDialog(QDialog):
         """Choose "At" with a wall-clock time in the race's zone (for callers and tests)."""
         self.at_radio.setChecked(True)
         self.when.setDateTime(QDateTime(date, time, self._qzone))
-
-    @staticmethod
-    def _buddy(text: str, widget: QWidget) -> QLabel:
-        label = QLabel(text)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setBuddy(widget)
-        return label

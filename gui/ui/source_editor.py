@@ -6,16 +6,13 @@ import math
 import os
 from collections.abc import Callable
 
-from PySide6.QtCore import QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -35,7 +32,7 @@ from gui.core.specs import (
     parse_spec,
     secret_from_env,
 )
-from gui.ui import fmt, settings
+from gui.ui import fmt, forms, settings
 
 KIND_NAMES = {
     "bluesky": "Bluesky followers",
@@ -57,8 +54,6 @@ TARGET_LABELS = {
 }
 SECRET_LABELS = {"github_token": "GitHub token", "youtube_key": "YouTube API key"}
 MAX_INTERVAL_S = 24 * 3600
-PROBLEM_STYLE = "color: #b03a2e;"
-HINT_STYLE = "color: palette(placeholder-text);"
 
 
 def kind_name(kind: str) -> str:
@@ -90,58 +85,6 @@ def spec_message(error: SpecError) -> str:
     return text
 
 
-def _swatch(colour: str, width: int = 16, height: int = 12) -> QIcon:
-    size = QSize(width, height)
-    pixmap = QPixmap(size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QColor(0, 0, 0, 110))
-    painter.setBrush(QColor(colour))
-    painter.drawRoundedRect(QRectF(0.5, 0.5, size.width() - 1, size.height() - 1), 3, 3)
-    painter.end()
-    return QIcon(pixmap)
-
-
-def _plain_label(text: str, object_name: str, *, hint: bool = False) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    if hint:
-        label.setStyleSheet(HINT_STYLE)
-    return label
-
-
-def _icon_label(widget: QWidget, pixmap: QStyle.StandardPixmap, object_name: str) -> QLabel:
-    icon = QLabel()
-    icon.setObjectName(object_name)
-    size = widget.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-    icon.setPixmap(widget.style().standardIcon(pixmap).pixmap(size, size))
-    icon.setFixedSize(size, size)
-    return icon
-
-
-def _name(widget: QWidget, object_name: str, accessible: str, tip: str) -> None:
-    widget.setObjectName(object_name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setBuddy(widget)
-    return label
-
-
-def _message_row(label: QLabel, icon: QLabel) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-    row.addWidget(label, 1)
-    return row
-
-
 class SourceEditor(QDialog):
     """Add or edit one source: competitor, kind, target, interval and base URL, checked as typed."""
 
@@ -170,7 +113,7 @@ class SourceEditor(QDialog):
         self.setMinimumWidth(540)
 
         self.competitor_combo = QComboBox()
-        _name(
+        forms.name_widget(
             self.competitor_combo,
             "sourceCompetitor",
             "Competitor",
@@ -178,24 +121,26 @@ class SourceEditor(QDialog):
         )
         for comp in sorted(competitors, key=lambda c: c.position):
             self.competitor_combo.addItem(
-                _swatch(comp.colour), f"{comp.name} (@{comp.handle})", comp.handle
+                forms.swatch(comp.colour), f"{comp.name} (@{comp.handle})", comp.handle
             )
         wanted = source.handle if source is not None else handle
         if wanted is not None and self.competitor_combo.findData(wanted) < 0:
             self.competitor_combo.addItem(f"@{wanted} (not in the race)", wanted)
 
         self.kind_combo = QComboBox()
-        _name(self.kind_combo, "sourceKind", "Kind of source", "Where the count comes from")
+        forms.name_widget(
+            self.kind_combo, "sourceKind", "Kind of source", "Where the count comes from"
+        )
         for kind in KINDS:
             self.kind_combo.addItem(kind_name(kind), kind)
-        self.kind_hint = _plain_label("", "kindHint", hint=True)
+        self.kind_hint = forms.hint_label("", "kindHint")
 
         self.target_edit = QLineEdit()
         self.target_edit.setMaxLength(2000)
-        _name(self.target_edit, "sourceTarget", "What to follow", "")
-        self.target_label = _buddy("&Account:", self.target_edit)
+        forms.name_widget(self.target_edit, "sourceTarget", "What to follow", "")
+        self.target_label = forms.buddy("&Account:", self.target_edit)
         self.browse_button = QPushButton("&Browse…")
-        _name(self.browse_button, "browseButton", "Browse", "Choose the file to follow")
+        forms.name_widget(self.browse_button, "browseButton", "Browse", "Choose the file to follow")
         self.browse_button.clicked.connect(self._on_browse_button_clicked)
         target_row = QHBoxLayout()
         target_row.setContentsMargins(0, 0, 0, 0)
@@ -207,14 +152,14 @@ class SourceEditor(QDialog):
         self.interval_spin.setSuffix(" s")
         self.interval_spin.setAccelerated(True)
         self.interval_spin.setValue(60)
-        _name(
+        forms.name_widget(
             self.interval_spin,
             "sourceInterval",
             "Seconds between readings",
             "How often to read the count, in seconds; the minimum keeps within the "
             "service's rate limits",
         )
-        self.interval_hint = _plain_label("", "intervalHint", hint=True)
+        self.interval_hint = forms.hint_label("", "intervalHint")
         interval_row = QHBoxLayout()
         interval_row.setContentsMargins(0, 0, 0, 0)
         interval_row.addWidget(self.interval_spin)
@@ -226,7 +171,7 @@ class SourceEditor(QDialog):
         self.advanced_button.setAutoRaise(True)
         self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
         self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        _name(
+        forms.name_widget(
             self.advanced_button,
             "advancedButton",
             "Advanced",
@@ -234,7 +179,7 @@ class SourceEditor(QDialog):
         )
         self.base_url_edit = QLineEdit()
         self.base_url_edit.setMaxLength(2000)
-        _name(
+        forms.name_widget(
             self.base_url_edit,
             "sourceBaseUrl",
             "Base URL",
@@ -245,41 +190,37 @@ class SourceEditor(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(_buddy("&Competitor:", self.competitor_combo), self.competitor_combo)
-        form.addRow(_buddy("&Source:", self.kind_combo), self.kind_combo)
+        form.addRow(forms.buddy("&Competitor:", self.competitor_combo), self.competitor_combo)
+        form.addRow(forms.buddy("&Source:", self.kind_combo), self.kind_combo)
         form.addRow("", self.kind_hint)
         form.addRow(self.target_label, target_row)
-        form.addRow(_buddy("&Every:", self.interval_spin), interval_row)
+        form.addRow(forms.buddy("&Every:", self.interval_spin), interval_row)
         form.addRow("", self.advanced_button)
-        form.addRow(_buddy("Base &URL:", self.base_url_edit), self.base_url_edit)
+        form.addRow(forms.buddy("Base &URL:", self.base_url_edit), self.base_url_edit)
         self.form = form
 
-        self.warning_icon = _icon_label(
+        self.warning_icon = forms.icon_label(
             self, QStyle.StandardPixmap.SP_MessageBoxInformation, "warningIcon"
         )
-        self.warning_label = _plain_label("", "warningLabel")
-        self.problem_icon = _icon_label(
-            self, QStyle.StandardPixmap.SP_MessageBoxWarning, "problemIcon"
-        )
-        self.problem_label = _plain_label("", "problemLabel")
-        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.warning_label = forms.plain_label("", "warningLabel")
+        self.warning_label.setWordWrap(True)
+        self.problem_icon = forms.warning_icon(self)
+        self.problem_label = forms.plain_label("", "problemLabel")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setStyleSheet(forms.PROBLEM_STYLE)
         self.problem_label.setAccessibleName("What is wrong")
 
-        self.button_box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.button_box, self.ok_button = forms.ok_cancel_box(
+            self,
+            "Save" if source else "Add",
+            "Keep this source (the race changes when Sources closes)",
         )
-        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setObjectName("okButton")
-        self.ok_button.setText("Save" if source else "Add")
-        self.ok_button.setToolTip("Keep this source (the race changes when Sources closes)")
-        self.button_box.accepted.connect(self.accept)
-        self.button_box.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addSpacing(4)
-        layout.addLayout(_message_row(self.warning_label, self.warning_icon))
-        layout.addLayout(_message_row(self.problem_label, self.problem_icon))
+        layout.addLayout(forms.message_row(self.warning_label, self.warning_icon))
+        layout.addLayout(forms.message_row(self.problem_label, self.problem_icon))
         layout.addStretch(1)
         layout.addWidget(self.button_box)
 
@@ -518,15 +459,4 @@ class SourceEditor(QDialog):
         self.warning_label.setText(text)
         self.warning_label.setVisible(bool(text))
         self.warning_icon.setVisible(bool(text))
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Grow to show wrapped messages in full (a layout does not ask for it by itself)."""
-        layout = self.layout()
-        if layout is None:
-            return
-        layout.activate()
-        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
-        needed = max(needed, layout.totalMinimumSize().height())
-        if needed > self.height():
-            self.resize(self.width(), needed)
+        forms.fit_height(self)

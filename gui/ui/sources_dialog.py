@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,19 +27,14 @@ from PySide6.QtWidgets import (
 
 from gui.core.model import Competitor, SourceConfig
 from gui.core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
-from gui.ui import fmt, settings
+from gui.ui import fmt, forms, settings
+from gui.ui.forms import HINT_STYLE, PROBLEM_STYLE
 from gui.ui.source_editor import (
-    HINT_STYLE,
     KIND_NAMES,
     MAX_INTERVAL_S,
-    PROBLEM_STYLE,
     SECRET_LABELS,
     TARGET_LABELS,
     SourceEditor,
-    _buddy,
-    _name,
-    _plain_label,
-    _swatch,
     example_target,
     interval_text,
     kind_name,
@@ -109,11 +103,12 @@ class SourcesDialog(QDialog):
         self.setMinimumSize(680, 520)
         self.setSizeGripEnabled(True)
 
-        self.intro_label = _plain_label(
+        self.intro_label = forms.plain_label(
             "Sources read each competitor's count on a schedule while the race is open. "
             "One source per competitor is the usual set-up.",
             "introLabel",
         )
+        self.intro_label.setWordWrap(True)
 
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("sourcesTable")
@@ -139,18 +134,22 @@ class SourcesDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._update_buttons)
 
         self.add_button = QPushButton("&Add…")
-        _name(self.add_button, "addSourceButton", "Add source", "Attach a source to a competitor")
+        forms.name_widget(
+            self.add_button, "addSourceButton", "Add source", "Attach a source to a competitor"
+        )
         self.edit_button = QPushButton("&Edit…")
-        _name(self.edit_button, "editSourceButton", "Edit source", "Change the selected source")
+        forms.name_widget(
+            self.edit_button, "editSourceButton", "Edit source", "Change the selected source"
+        )
         self.pause_button = QPushButton("&Pause")
-        _name(
+        forms.name_widget(
             self.pause_button,
             "pauseSourceButton",
             "Pause or resume source",
             "Stop reading the selected source for now, or start it again",
         )
         self.remove_button = QPushButton("&Remove")
-        _name(
+        forms.name_widget(
             self.remove_button,
             "removeSourceButton",
             "Remove source",
@@ -168,19 +167,19 @@ class SourcesDialog(QDialog):
         table_row.addWidget(self.table, 1)
         table_row.addLayout(buttons)
 
-        self.coverage_label = _plain_label("", "coverageLabel", hint=True)
+        self.coverage_label = forms.hint_label("", "coverageLabel")
 
         self.keys_box = QGroupBox("Keys")
         self.keys_box.setObjectName("keysBox")
         keys_form = QFormLayout(self.keys_box)
         keys_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        keys_form.addRow(
-            _plain_label(
-                "Keys are kept in your user settings on this computer, never in the race "
-                "file, so sharing a race never shares them.",
-                "keysExplanation",
-            )
+        keys_explanation = forms.plain_label(
+            "Keys are kept in your user settings on this computer, never in the race "
+            "file, so sharing a race never shares them.",
+            "keysExplanation",
         )
+        keys_explanation.setWordWrap(True)
+        keys_form.addRow(keys_explanation)
         self.key_edits: dict[str, QLineEdit] = {}
         self.key_notes: dict[str, QLabel] = {}
         for name, label in SECRET_LABELS.items():
@@ -188,7 +187,7 @@ class SourcesDialog(QDialog):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
             edit.setMaxLength(500)
             edit.setClearButtonEnabled(True)
-            _name(edit, f"{name}Edit", label, f"Your {label}; empty for none")
+            forms.name_widget(edit, f"{name}Edit", label, f"Your {label}; empty for none")
             var = env_variable(name)
             if var is not None:
                 note = f"Using {var} from the environment"
@@ -201,18 +200,13 @@ class SourcesDialog(QDialog):
                 edit.setText(self._saved_secrets[name])
                 edit.setPlaceholderText("Not set")
             self.key_edits[name] = edit
-            self.key_notes[name] = _plain_label(note, f"{name}Note", hint=True)
-            keys_form.addRow(_buddy(f"{label}:", edit), edit)
+            self.key_notes[name] = forms.hint_label(note, f"{name}Note")
+            keys_form.addRow(forms.buddy(f"{label}:", edit), edit)
             keys_form.addRow("", self.key_notes[name])
 
-        self.button_box = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.button_box, self.ok_button = forms.ok_cancel_box(
+            self, ok_tip="Keep the changes to the sources and keys"
         )
-        self.ok_button = self.button_box.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setObjectName("okButton")
-        self.ok_button.setToolTip("Keep the changes to the sources and keys")
-        self.button_box.accepted.connect(self.accept)
-        self.button_box.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro_label)
@@ -279,7 +273,7 @@ class SourcesDialog(QDialog):
             comp = self._by_handle.get(source.handle)
             if comp is not None:
                 who = self._item(comp.name, f"{comp.name} (@{comp.handle})")
-                who.setIcon(_swatch(comp.colour))
+                who.setIcon(forms.swatch(comp.colour))
             else:
                 who = self._item(f"@{source.handle}", f"@{source.handle} is not in the race")
             try:
