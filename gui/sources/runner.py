@@ -112,7 +112,7 @@ class SourceRunner(QObject):
         self.manager = QNetworkAccessManager(self)
         self.manager.setAutoDeleteReplies(False)
         self._running: dict[str, _Running] = {}
-        self._paused: dict[str, SourceStatus] = {}
+        self._paused: dict[str, tuple[SourceConfig, SourceStatus]] = {}
         self._pending: list[Snapshot] = []
         self._pending_events: list[Event] = []
         self._store_problem: str | None = None
@@ -143,7 +143,7 @@ class SourceRunner(QObject):
                     label = config.spec
                 status = SourceStatus(label)
                 status.paused()
-                self._paused[key] = status
+                self._paused[key] = (config, status)
                 self.status_changed.emit(key)
                 continue
             if key in self._running:
@@ -221,20 +221,18 @@ class SourceRunner(QObject):
         return left
 
     # -- reading the state ------------------------------------------------------------
-    def statuses(self) -> dict[str, tuple[SourceConfig | None, SourceStatus]]:
+    def statuses(self) -> dict[str, tuple[SourceConfig, SourceStatus]]:
         """Every source's config and status, by key."""
-        out: dict[str, tuple[SourceConfig | None, SourceStatus]] = {
-            k: (r.config, r.status) for k, r in self._running.items()
-        }
-        for k, status in self._paused.items():
-            out[k] = (None, status)
+        out = {k: (r.config, r.status) for k, r in self._running.items()}
+        out.update(self._paused)
         return out
 
     def status_of(self, key: str) -> SourceStatus | None:
         """One source's status."""
         if key in self._running:
             return self._running[key].status
-        return self._paused.get(key)
+        paused = self._paused.get(key)
+        return paused[1] if paused else None
 
     def handle_of(self, key: str) -> str | None:
         """The competitor a running source reads."""

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
-from gui.core.model import Snapshot, SourceConfig
+from gui.core.model import Snapshot
 from gui.core.source_state import FAILING, OK, PAUSED, RETRYING, STARTING
 from gui.record import recorder_elsewhere
 from gui.sources.runner import SourceRunner
@@ -109,7 +109,7 @@ class LiveSources(QObject):
     @property
     def active(self) -> bool:
         """Whether any source runs in this window."""
-        return any(cfg is not None for cfg, _ in self.runner.statuses().values())
+        return any(cfg.enabled for cfg, _ in self.runner.statuses().values())
 
     # -- showing ---------------------------------------------------------------------
     @Slot(str)
@@ -121,16 +121,12 @@ class LiveSources(QObject):
         """Put each competitor's source state on its card."""
         now = time.time()
         lines: dict[str, list[tuple[str, str]]] = {}
-        configs = {str(c.id): c for c in self._stored_sources()}
-        for key, (config, status) in self.runner.statuses().items():
-            cfg = config or configs.get(key)
-            if cfg is None:
-                continue
+        for config, status in self.runner.statuses().values():
             text = f"{status.label}: {status.text(now)}"
             if status.state == OK and status.last_ok_at is not None:
                 at_ms = round(status.last_ok_at * 1000)
                 text += f" · last reading {fmt.local(at_ms, self.session.zone, '%H:%M:%S')}"
-            lines.setdefault(cfg.handle, []).append((text, _LEVELS.get(status.state, "idle")))
+            lines.setdefault(config.handle, []).append((text, _LEVELS.get(status.state, "idle")))
         for card in self.window.scoreboard.cards:
             handle = card.competitor.handle
             if self.recorder_pid is not None:
@@ -147,12 +143,6 @@ class LiveSources(QObject):
         """Each source's state in words, by source id (for the Sources dialog)."""
         now = time.time()
         return {k: st.text(now) for k, (_, st) in self.runner.statuses().items()}
-
-    def _stored_sources(self) -> list[SourceConfig]:
-        try:
-            return self.session.store.sources()
-        except Exception:  # a closed or vanished file: nothing to show
-            return []
 
     @Slot(str)
     def _on_runner_store_failed(self, reason: str) -> None:
