@@ -22,7 +22,7 @@ from gui.core.store import SessionError, Store
 
 log = logging.getLogger("photofinish")
 
-SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot", "record")
+SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot", "clip", "record")
 EXIT_BAD_INPUT = 2
 
 
@@ -91,11 +91,57 @@ def build_parser() -> argparse.ArgumentParser:
         help="csv or md (events only); default: md when OUT ends in .md or .markdown, else csv",
     )
 
-    p = sub.add_parser("screenshot", help="render the main window headless to PNG")
+    p = sub.add_parser(
+        "screenshot", help="render the main window, or just the chart, headless to PNG or SVG"
+    )
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("out", metavar="OUT.png")
-    p.add_argument("--size", default="1600x900", type=_size, metavar="WIDTHxHEIGHT")
+    p.add_argument("out", metavar="OUT", help="the file to write (.png, or .svg with --chart-only)")
+    p.add_argument(
+        "--size",
+        default=None,
+        type=_size,
+        metavar="WIDTHxHEIGHT",
+        help="in pixels (default: 1600x900 for the window, 1200x675 for the chart)",
+    )
     p.add_argument("--at", default=None, metavar="ISO-TIME", help="show the race as of then")
+    p.add_argument(
+        "--chart-only",
+        action="store_true",
+        help="just the chart, with the race title, the names, the time zone and a credit",
+    )
+    p.add_argument(
+        "--range",
+        nargs=2,
+        default=None,
+        metavar=("START", "END"),
+        help="show this stretch of time (ISO times; default: the whole race for --chart-only, "
+        "the newest hours for the window)",
+    )
+    p.add_argument(
+        "--format", choices=("png", "svg"), default=None, help="default: by OUT's suffix"
+    )
+
+    p = sub.add_parser("clip", help="render a replay of the race as an animated GIF or an MP4")
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument("out", metavar="OUT", help="the file to write: .gif, or .mp4 (needs ffmpeg)")
+    p.add_argument(
+        "--seconds",
+        type=_positive_float,
+        default=10.0,
+        metavar="N",
+        help="how long the replay lasts (default: 10)",
+    )
+    p.add_argument("--size", default="800x450", type=_size, metavar="WIDTHxHEIGHT")
+    p.add_argument(
+        "--fps", type=_positive_int, default=20, metavar="N", help="frames per second (default: 20)"
+    )
+    p.add_argument(
+        "--range",
+        nargs=2,
+        default=None,
+        metavar=("START", "END"),
+        help="replay this stretch of time (ISO times; default: the whole race)",
+    )
 
     p = sub.add_parser(
         "record",
@@ -190,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a full disk, a folder that went away: the file and the reason
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"photofinish: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # the last line of defence for the command line
         if debug:
             raise
@@ -210,6 +260,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
         "summary": cmd_summary,
         "export": cmd_export,
         "screenshot": cmd_screenshot,
+        "clip": cmd_clip,
         "record": cmd_record,
     }
     return handlers[args.command](args)
@@ -357,11 +408,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[int, int] | None:
+    """--range START END as UTC milliseconds, checked."""
+    from gui.core.importing import parse_timestamp
+
+    if texts is None:
+        return None
+    try:
+        start, end = (parse_timestamp(t, zone) for t in texts)
+    except ValueError as exc:
+        raise UsageError(f"{command}: --range: {exc}") from None
+    if end <= start:
+        raise UsageError(f"{command}: --range: the end must come after the start")
+    return start, end
+
+
 def cmd_screenshot(args: argparse.Namespace) -> int:
-    """Render the window offscreen to a PNG."""
+    """Render the window, or just the chart, offscreen to PNG (or the chart to SVG)."""
     from gui.core.importing import parse_timestamp
     from gui.core.operations import zone_of
 
+    fmt = args.format or ("svg" if Path(args.out).suffix.lower() == ".svg" else "png")
+    if fmt == "svg" and not args.chart_only:
+        raise UsageError("screenshot: SVG is for the chart alone; add --chart-only")
     out = _writable_target(args.out)
     with Store.open(args.session, read_only=True) as store:
         zone = zone_of(store.race().display_tz)
@@ -371,11 +440,42 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
             at_ms = parse_timestamp(args.at, zone)
         except ValueError as exc:
             raise UsageError(f"screenshot: --at: {exc}") from None
+    range_ms = _time_range("screenshot", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.ui.render import render_window
+    from gui.ui.render import render_chart, render_window
 
-    render_window(Path(args.session), out, args.size, at_ms)
+    if args.chart_only:
+        render_chart(Path(args.session), out, args.size or (1200, 675), at_ms, range_ms, fmt)
+    else:
+        render_window(Path(args.session), out, args.size or (1600, 900), at_ms, range_ms)
+    print(out)
+    return 0
+
+
+def cmd_clip(args: argparse.Namespace) -> int:
+    """Render a replay of the race into a GIF or MP4, with progress on a terminal."""
+    from gui.core.clip import ClipError, check_clip
+    from gui.core.operations import zone_of
+
+    out = _writable_target(args.out)
+    try:
+        check_clip(out, args.size, args.seconds, args.fps)
+    except ClipError as exc:
+        raise UsageError(f"clip: {exc}") from None
+    with Store.open(args.session, read_only=True) as store:
+        zone = zone_of(store.race().display_tz)
+    range_ms = _time_range("clip", zone, args.range)
+    if not has_display():
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.ui.render import render_clip
+
+    try:
+        frames = render_clip(Path(args.session), out, args.size, args.seconds, args.fps, range_ms)
+    except ClipError as exc:
+        print(f"photofinish: error: clip: {exc}", file=sys.stderr)
+        return 1
+    print(f"{frames:,} frames written to {out}", file=sys.stderr)
     print(out)
     return 0
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -14,9 +12,10 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gui.core.analysis import RaceAnalysis, analyse
-from gui.core.files import give_usual_permissions
+from gui.core.files import atomic_file
 from gui.core.importing import ImportReport, ParsedRow, Skipped, parse, read_text
 from gui.core.model import Event, Snapshot, iso_utc, ms_to_datetime
+from gui.core.steps import Progress, run_steps
 from gui.core.store import Store
 
 IMPORT_BATCH = 50_000
@@ -195,37 +194,40 @@ def export_rows(store: Store) -> Iterator[list[str]]:
 
 def write_atomically(path: str | Path, write: Any, mode: str = "w") -> None:
     """Write a file through a temporary sibling and a rename; nothing half-written is left."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-    try:
-        kwargs: dict[str, Any] = {"newline": ""} if "b" not in mode else {}
-        if "b" not in mode:
-            kwargs["encoding"] = "utf-8"
-        with os.fdopen(fd, mode, **kwargs) as fh:
-            write(fh)
-        give_usual_permissions(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_file(path, mode) as fh:
+        write(fh)
+
+
+# Rows written between progress reports (and between looks at a cancel button).
+EXPORT_STEP_ROWS = 5_000
+
+
+def export_csv_steps(store: Store, path: str | Path) -> Generator[Progress, None, int]:
+    """Write every snapshot as CSV in the import format, reporting progress as it goes.
+
+    Yields ``(rows written, rows in all)`` every few thousand rows and returns
+    the row count. Closing the generator early (a cancelled export) removes the
+    temporary file: the target is left as it was.
+    """
+    total = store.snapshot_count()
+    done = 0
+    yield done, total
+    with atomic_file(path) as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        rows = export_rows(store)
+        writer.writerow(next(rows))
+        for row in rows:
+            writer.writerow(row)
+            done += 1
+            if done % EXPORT_STEP_ROWS == 0:
+                yield done, total
+    yield done, total
+    return done
 
 
 def export_csv(store: Store, path: str | Path) -> int:
     """Write every snapshot as CSV in the import format; returns the row count."""
-    rows = 0
-
-    def write(fh: Any) -> None:
-        nonlocal rows
-        writer = csv.writer(fh, lineterminator="\n")
-        for row in export_rows(store):
-            writer.writerow(row)
-            rows += 1
-
-    write_atomically(path, write)
-    return rows - 1
+    return int(run_steps(export_csv_steps(store, path)))
 
 
 # -- the event log out, as CSV and as Markdown --------------------------------

@@ -146,6 +146,9 @@ class MainWindow(QMainWindow):
         from gui.ui.live import LiveSources
 
         self.live = LiveSources(self)
+        from gui.ui.exports import Exports
+
+        self.exports = Exports(self)
         self._build_menus()
 
         self.chart.following_changed.connect(self._on_chart_following_changed)
@@ -220,10 +223,7 @@ class MainWindow(QMainWindow):
         self.import_action = self._action("&Import Readings and Notes…", self._on_import)
         self.import_action.setEnabled(writable)
         file_menu.addAction(self.import_action)
-        file_menu.addAction(self._action("Export Log as &CSV…", lambda: self._export_log("csv")))
-        file_menu.addAction(
-            self._action("Export Log as &Markdown…", lambda: self._export_log("md"))
-        )
+        self.exports.build_menu(file_menu)
         file_menu.addSeparator()
         file_menu.addAction(
             self._action("&Close Window", self.close, QKeySequence.StandardKey.Close)
@@ -533,32 +533,9 @@ class MainWindow(QMainWindow):
         notice(self, "Import finished", "\n".join(lines))
         return report
 
-    def _export_log(self, kind: str) -> None:
-        suffix, label = (".md", "Markdown (*.md)") if kind == "md" else (".csv", "CSV (*.csv)")
-        path = self.session.store.path
-        start = f"{path.stem} log{suffix}" if path else f"race log{suffix}"
-        name, _ = QFileDialog.getSaveFileName(self, "Export Log", start, f"{label};;All files (*)")
-        if name:
-            self.export_log(Path(name), kind)
-
     def export_log(self, target: Path, kind: str) -> int | None:
         """Write every event and note of the session as CSV or Markdown."""
-        from gui.core import operations
-
-        s = self.session
-        names = {c.handle: c.name for c in s.competitors}
-        events = s.store.events()
-        try:
-            if kind == "md":
-                n = operations.export_events_markdown(events, s.zone, names, target, s.race.title)
-            else:
-                n = operations.export_events_csv(events, s.zone, names, target)
-        except OSError as exc:
-            log.warning("Export to %s failed: %s", target, exc)
-            notice(self, "Could not export the log", f"{target}\n\n{exc}", warn=True)
-            return None
-        self.statusBar().showMessage(f"{n} events written to {target}", 6000)
-        return int(n)
+        return self.exports.export_log(target, kind)
 
     # -- notes, flags and the race -----------------------------------------------------------
     @Slot()

@@ -1,25 +1,36 @@
-"""Headless rendering of the main window to a PNG file."""
+"""Headless rendering for the command line: the window or the chart to a file, replay clips."""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import sys
 from pathlib import Path
 
-from gui.core.files import give_usual_permissions
 from gui.core.store import Store
 
 
-def render_window(session_path: Path, out: Path, size: tuple[int, int], at_ms: int | None) -> None:
-    """Render the window on a session, as of a moment (default: the end), to ``out``."""
+def _start() -> object:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from gui.app import application
+
+    return application()
+
+
+def render_window(
+    session_path: Path,
+    out: Path,
+    size: tuple[int, int],
+    at_ms: int | None,
+    range_ms: tuple[int, int] | None = None,
+) -> None:
+    """Render the window on a session, as of a moment (default: the end), to a PNG."""
+    app = _start()
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import application
     from gui.session import Session
+    from gui.ui.export import save_image
     from gui.ui.main_window import MainWindow
 
-    app = application()
     store = Store.open(session_path, read_only=True)
     session = Session(store)
     if at_ms is not None:
@@ -29,28 +40,61 @@ def render_window(session_path: Path, out: Path, size: tuple[int, int], at_ms: i
         window.resize(*size)
         window.show()
         for _ in range(3):
-            app.processEvents()
-        window.chart.back_to_live()
+            app.processEvents()  # type: ignore[attr-defined]
+        if range_ms is None:
+            window.chart.back_to_live()
+        else:
+            window.chart.show_range(*range_ms)
         for _ in range(3):
-            app.processEvents()
-        image = window.grab()
-        save_png(image, out)
+            app.processEvents()  # type: ignore[attr-defined]
+        save_image(window.grab().toImage(), out)
     finally:
         window.close()
         window.deleteLater()
         QApplication.processEvents()
 
 
-def save_png(image: object, out: Path) -> None:
-    """Save a QPixmap or QImage through a temporary file, so no half-written file is left."""
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent or ".")
-    os.close(fd)
-    try:
-        if not image.save(tmp, "PNG"):  # type: ignore[attr-defined]
-            raise OSError(f"{out}: could not write the PNG")
-        give_usual_permissions(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def render_chart(
+    session_path: Path,
+    out: Path,
+    size: tuple[int, int],
+    at_ms: int | None,
+    range_ms: tuple[int, int] | None,
+    fmt: str,
+) -> None:
+    """Render the export figure of the chart (title, names, zone, credit) to PNG or SVG."""
+    _start()
+    from gui.session import Session
+    from gui.ui.export import ChartFigure, chart_png, chart_svg, dispose
+
+    with Store.open(session_path, read_only=True) as store:
+        session = Session(store)
+        if at_ms is not None:
+            session.set_as_of(at_ms)
+        x_range = None if range_ms is None else (range_ms[0] / 1000, range_ms[1] / 1000)
+        figure = ChartFigure(session, x_range)
+        try:
+            if fmt == "svg":
+                chart_svg(figure, size, out)
+            else:
+                chart_png(figure, size, out)
+        finally:
+            dispose(figure)
+            session.deleteLater()
+
+
+def render_clip(
+    session_path: Path,
+    out: Path,
+    size: tuple[int, int],
+    seconds: float,
+    fps: int,
+    range_ms: tuple[int, int] | None,
+) -> int:
+    """Render a replay clip, with a progress line on stderr when it is a terminal."""
+    _start()
+    from gui.core.steps import run_with_progress
+    from gui.ui.export import clip_steps
+
+    steps = clip_steps(session_path, out, size, seconds, fps, range_ms)
+    return int(run_with_progress(steps, f"Rendering {out.name}", "frames", sys.stderr))

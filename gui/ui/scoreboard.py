@@ -165,35 +165,9 @@ class Scoreboard(QWidget):
         milestone = self.session.race.milestone
         for card in self.cards:
             card.update_from(a.stats[card.competitor.handle], milestone)
-        if a.winner is not None:
-            margin = "" if a.margin_at_finish is None else f", by {fmt.count(a.margin_at_finish)}"
-            self.headline.setText(f"{a.winner} first{margin}")
-            crossed = a.crossings[a.winner].at_ms
-            self.detail.setText(
-                f"{self.session.name(a.winner)} reached {fmt.count(milestone)} "
-                f"{fmt.local(crossed, self.session.zone, '%a %H:%M')}"
-            )
-        elif a.leader is not None:
-            self.headline.setText(
-                f"{self.session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
-            )
-            if a.projected_winner:
-                self.detail.setText(
-                    f"Projected winner: {self.session.name(a.projected_winner)} "
-                    f"· {len(a.lead_changes)} lead changes"
-                )
-            else:
-                self.detail.setText(f"{len(a.lead_changes)} lead changes so far")
-        else:
-            self.headline.setText("No leader yet")
-            self.detail.setText("Waiting for fresh readings from both sides")
-        if a.winner is not None and a.leader is not None:
-            now = (
-                f"; leads by {fmt.count(a.current_lead)} now"
-                if a.leader == a.winner
-                else f"; now {self.session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
-            )
-            self.detail.setText(self.detail.text() + now)
+        headline, detail = race_state_text(self.session)
+        self.headline.setText(headline)
+        self.detail.setText(detail)
 
     def set_source_status(self, handle: str, text: str, level: str) -> None:
         """Show a competitor's live source state on its card."""
@@ -204,3 +178,37 @@ class Scoreboard(QWidget):
     def headline_text(self) -> str:
         """The middle card's headline (for tests)."""
         return self.headline.text()
+
+
+def race_state_text(session: Session) -> tuple[str, str]:
+    """The race in a headline and a line of detail: who won or leads, and by how much."""
+    a = session.analysis
+    milestone = session.race.milestone
+    if a.winner is not None:
+        margin = "" if a.margin_at_finish is None else f", by {fmt.count(a.margin_at_finish)}"
+        headline = f"{a.winner} first{margin}"
+        crossed = a.crossings[a.winner].at_ms
+        detail = (
+            f"{session.name(a.winner)} reached {fmt.count(milestone)} "
+            f"{fmt.local(crossed, session.zone, '%a %H:%M')}"
+        )
+    elif a.leader is not None:
+        headline = f"{session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
+        if a.projected_winner:
+            detail = (
+                f"Projected winner: {session.name(a.projected_winner)} "
+                f"· {len(a.lead_changes)} lead changes"
+            )
+        else:
+            detail = f"{len(a.lead_changes)} lead changes so far"
+    else:
+        headline = "No leader yet"
+        detail = "Waiting for fresh readings from both sides"
+    if a.winner is not None and a.leader is not None:
+        now = (
+            f"; leads by {fmt.count(a.current_lead)} now"
+            if a.leader == a.winner
+            else f"; now {session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
+        )
+        detail += now
+    return headline, detail
