@@ -224,6 +224,7 @@ class Mp4Writer:
             )
         except OSError as exc:
             self._tmp.unlink(missing_ok=True)
+            self._errors.close()
             raise ClipError(f"could not start ffmpeg: {exc}") from exc
 
     def add(self, rgb: bytes) -> None:
@@ -238,8 +239,13 @@ class Mp4Writer:
         try:
             self._proc.stdin.write(rgb)
         except (BrokenPipeError, OSError) as exc:
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            detail = self._error_text()  # before abort() closes the error file
             self.abort()
-            raise ClipError(f"ffmpeg stopped: {self._error_text() or exc}") from exc
+            raise ClipError(f"ffmpeg stopped: {detail or exc}") from exc
 
     def finish(self) -> None:
         """Hold the last frame, let ffmpeg finish and rename its file into place."""
@@ -257,10 +263,16 @@ class Mp4Writer:
         if code != 0:
             detail = self._error_text()
             self._tmp.unlink(missing_ok=True)
+            self._errors.close()
             raise ClipError(f"ffmpeg failed (exit {code}): {detail or 'no message'}")
-        give_usual_permissions(self._tmp)
-        os.replace(self._tmp, self.path)
-        self._errors.close()
+        try:
+            give_usual_permissions(self._tmp)
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
+        finally:
+            self._errors.close()
 
     def abort(self) -> None:
         """Stop ffmpeg and remove its unfinished file."""
@@ -273,6 +285,7 @@ class Mp4Writer:
             pass
         self._proc.wait()
         self._tmp.unlink(missing_ok=True)
+        self._errors.close()
 
     def _error_text(self) -> str:
         try:

@@ -10,8 +10,10 @@ job that writes a file removes its temporary file.
 
 from __future__ import annotations
 
+import signal
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 Progress = tuple[int, int]  # (done, total)
@@ -34,13 +36,40 @@ def progress_line(label: str, done: int, total: int, unit: str) -> str:
     return f"{label}: {done * 100 // total}% ({done:,} of {total:,} {unit})"
 
 
+@contextmanager
+def deferred_interrupts() -> Iterator[Callable[[], bool]]:
+    """Hold Ctrl+C (SIGINT) and SIGTERM until the job's next step; yields "was one asked?".
+
+    A ``KeyboardInterrupt`` raised in the middle of Qt painting a frame (Python
+    code called back from C++) can crash the process; the driver checks the
+    flag between steps and stops the job cleanly instead.
+    """
+    asked: list[int] = []
+
+    def note(signum: int, frame: object) -> None:
+        asked.append(signum)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield lambda: bool(asked)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_with_progress(
-    steps: Steps, label: str, unit: str, stream: TextIO, every_s: float = 0.1
+    steps: Steps,
+    label: str,
+    unit: str,
+    stream: TextIO,
+    every_s: float = 0.1,
+    stop_asked: Callable[[], bool] | None = None,
 ) -> Any:
     """Drive a job, redrawing one progress line on ``stream`` when it is a terminal.
 
-    When ``stream`` is not a terminal nothing is printed. Ctrl+C (or any
-    exception) closes the job, so it cleans up, and is raised again.
+    When ``stream`` is not a terminal nothing is printed. When ``stop_asked``
+    says so between steps, or on any exception (Ctrl+C included), the job is
+    closed, so it cleans up; a stop is raised as ``KeyboardInterrupt``.
     """
     tty = stream.isatty()
     last = 0.0
@@ -51,6 +80,8 @@ def run_with_progress(
                 done, total = next(steps)
             except StopIteration as stop:
                 return stop.value
+            if stop_asked is not None and stop_asked():
+                raise KeyboardInterrupt
             now = time.monotonic()
             if tty and (now - last >= every_s or done == total):
                 last = now

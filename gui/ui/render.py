@@ -93,8 +93,10 @@ def render_clip(
 ) -> int:
     """Render a replay clip, with a progress line on stderr when it is a terminal."""
     _start()
-    from gui.core.steps import run_with_progress
+    from gui.core.steps import deferred_interrupts, run_with_progress
     from gui.ui.export import clip_steps
 
     steps = clip_steps(session_path, out, size, seconds, fps, range_ms)
-    return int(run_with_progress(steps, f"Rendering {out.name}", "frames", sys.stderr))
+    with deferred_interrupts() as stop_asked:
+        label = f"Rendering {out.name}"
+        return int(run_with_progress(steps, label, "frames", sys.stderr, stop_asked=stop_asked))

@@ -1,0 +1,319 @@
+"""File ▸ Export from the window: chart and window pictures, the clipboard, CSVs, replay clips."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QPushButton
+
+from gui.core import operations
+from gui.core.store import Store
+from gui.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
+
+SVG = "{http://www.w3.org/2000/svg}"
+AT_FINISH = (1239922800.0, 1239950000.0)  # 16 Apr 2009 23:00 UTC to 17 Apr 06:33 UTC
+
+
+def colours_in(image: QImage) -> set[int]:
+    """The colours on a coarse grid of the image."""
+    return {
+        image.pixel(x, y) for y in range(0, image.height(), 7) for x in range(0, image.width(), 7)
+    }
+
+
+def rgb_of(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def has_colour(image: QImage, hex_colour: str, tolerance: int = 40) -> bool:
+    """Whether a colour close to ``hex_colour`` appears on the image."""
+    r0, g0, b0 = rgb_of(hex_colour)
+    for value in colours_in(image):
+        r, g, b = (value >> 16) & 255, (value >> 8) & 255, value & 255
+        if abs(r - r0) + abs(g - g0) + abs(b - b0) <= tolerance:
+            return True
+    return False
+
+
+def no_temporary_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_the_export_menu_lists_every_export(window):
+    menu = window.findChild(type(window.menuBar().actions()[0].menu()), "exportMenu")
+    texts = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
+    assert texts == [
+        "Chart as PNG…",
+        "Chart as SVG…",
+        "Copy Chart",
+        "Window as PNG…",
+        "Snapshots as CSV…",
+        "Log as CSV…",
+        "Log as Markdown…",
+        "Replay Clip (GIF or MP4)…",
+    ]
+    assert window.exports.copy_chart_action.shortcut().toString() == "Ctrl+Shift+C"
+    assert window.exports.chart_png_action.shortcut().toString() == "Ctrl+Shift+E"
+
+
+def test_chart_png_as_on_screen_is_the_chart_size_at_the_screen_ratio(window, tmp_path):
+    out = tmp_path / "chart.png"
+    assert window.exports.export_chart(out)
+    image = QImage(str(out))
+    ratio = window.chart.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round(window.chart.width() * ratio),
+        round(window.chart.height() * ratio),
+    )
+    assert len(colours_in(image)) > 20
+    for comp in window.session.competitors[:2]:
+        assert has_colour(image, comp.colour), comp.handle
+    assert "Chart saved to" in window.statusBar().currentMessage()
+    assert no_temporary_files(tmp_path)
+
+
+@pytest.mark.parametrize("size", [(800, 450), (1200, 675), (2400, 1350)])
+def test_chart_png_at_a_chosen_size(window, tmp_path, size):
+    out = tmp_path / "chart.png"
+    assert window.exports.export_chart(out, whole=True, size=size)
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == size
+    assert len(colours_in(image)) > 20
+
+
+def test_a_big_picture_is_laid_out_legibly_and_drawn_at_a_higher_ratio():
+    assert figure_scale((2400, 1350)) == 2.0
+    assert figure_scale((LEGIBLE_WIDTH, 675)) == 1.0
+    assert figure_scale((800, 450)) == 1.0
+    assert figure_scale((640, 360), min_width=800) == 0.8
+
+
+def test_the_figure_carries_title_names_zone_and_credit(window):
+    s = window.session
+    figure = ChartFigure(s, AT_FINISH)
+    try:
+        render_image(figure, (1200, 675))
+        title = figure.getPlotItem().titleLabel.item.toPlainText()
+        footer = figure.footer.item.toPlainText()
+    finally:
+        dispose(figure)
+    assert s.race.title in title
+    for comp in s.competitors[:2]:
+        assert f"{comp.name} (@{comp.handle})" in title
+    assert "America/Los_Angeles (PDT)" in footer
+    assert "Photo Finish" in footer
+
+
+def test_hostile_names_stay_plain_text_in_the_figure(window):
+    s = window.session
+    race = s.race
+    comps = list(s.competitors)
+    from dataclasses import replace
+
+    comps[0] = replace(comps[0], name="<b>Bold</b> & <i>co</i>")
+    s.update_race(replace(race, title="<script>x</script> race"), comps)
+    figure = ChartFigure(s, AT_FINISH)
+    try:
+        title = figure.getPlotItem().titleLabel.item.toPlainText()
+    finally:
+        dispose(figure)
+    assert "<script>x</script> race" in title
+    assert "<b>Bold</b> & <i>co</i>" in title
+
+
+def test_visible_range_or_whole_race(window, tmp_path):
+    window.chart.show_range(int(AT_FINISH[0] * 1000), int(AT_FINISH[1] * 1000))
+    visible = window.exports.figure(whole=False)
+    whole = window.exports.figure(whole=True)
+    try:
+        (vx0, vx1), _ = visible.getViewBox().viewRange()
+        (wx0, wx1), _ = whole.getViewBox().viewRange()
+    finally:
+        dispose(visible)
+        dispose(whole)
+    assert (vx0, vx1) == pytest.approx(window.chart.getViewBox().viewRange()[0])
+    span = window.session.time_span()
+    assert wx0 <= span[0] / 1000 and wx1 >= span[1] / 1000
+    assert wx1 - wx0 > 10 * (vx1 - vx0)
+
+
+def test_chart_svg_parses_and_holds_both_series(window, tmp_path):
+    out = tmp_path / "chart.svg"
+    assert window.exports.export_chart(out, whole=True, size=(1200, 675))
+    root = ET.parse(out).getroot()
+    assert root.tag == f"{SVG}svg"
+    texts = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert window.session.race.title.split(":")[0] in texts
+    assert "Photo Finish" in texts
+    for comp in window.session.competitors[:2]:
+        segments = [
+            line
+            for group in root.iter(f"{SVG}g")
+            if (group.get("stroke") or "").lower() == comp.colour.lower()
+            for line in group
+            if line.tag in (f"{SVG}polyline", f"{SVG}path")
+        ]
+        # One segment per step between the readings on the chart, give or take.
+        readings = len(window.session.analysis.clean[comp.handle][0])
+        assert len(segments) > 0.5 * readings, comp.handle
+    assert no_temporary_files(tmp_path)
+
+
+def test_window_png_is_the_window_as_it_looks(window, tmp_path):
+    out = tmp_path / "window.png"
+    assert window.exports.export_window(out)
+    image = QImage(str(out))
+    ratio = window.devicePixelRatioF()
+    assert (image.width(), image.height()) == (
+        round(window.width() * ratio),
+        round(window.height() * ratio),
+    )
+    assert len(colours_in(image)) > 20
+
+
+def test_copy_chart_puts_the_picture_on_the_clipboard(window):
+    QGuiApplication.clipboard().clear()
+    image = window.exports.copy_chart()
+    pasted = QGuiApplication.clipboard().image()
+    assert not pasted.isNull()
+    assert (pasted.width(), pasted.height()) == (image.width(), image.height())
+    assert "Chart copied" in window.statusBar().currentMessage()
+
+
+def test_an_unwritable_target_gives_a_message_and_leaves_nothing(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+    )
+    missing = tmp_path / "no such folder" / "chart.png"
+    assert not window.exports.export_chart(missing)
+    assert shown and "no such folder" in shown[0]
+    assert not missing.exists()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("gui.core.files.os.replace", full)
+    out = tmp_path / "chart.svg"
+    assert not window.exports.export_chart(out)
+    assert "No space left on device" in shown[-1]
+    assert not out.exists() and no_temporary_files(tmp_path)
+
+
+def wait_for_job(qtbot, job, signal: str = "finished"):
+    with qtbot.waitSignal(getattr(job, signal), timeout=60_000) as blocker:
+        pass
+    return blocker.args
+
+
+def test_snapshots_csv_round_trips(window, qtbot, tmp_path):
+    out = tmp_path / "snapshots.csv"
+    job = window.exports.export_snapshots(out)
+    with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
+        pass
+    stored = window.session.store.snapshot_count()
+    assert blocker.args == [stored]
+    assert "snapshots written" in window.statusBar().currentMessage()
+    copy = Store.create(tmp_path / "again.db", window.session.race, [])
+    try:
+        report = operations.import_file(copy, out)
+        assert report.imported == stored and not report.skipped
+        before = [(s.at_ms, s.handle, s.count, s.source) for s in window.session.store.snapshots()]
+        after = [(s.at_ms, s.handle, s.count, s.source) for s in copy.snapshots()]
+        assert sorted(after) == sorted(before)
+    finally:
+        copy.close()
+
+
+def test_a_clip_from_the_window_has_the_frames_and_size_asked(window, qtbot, tmp_path):
+    out = tmp_path / "replay.gif"
+    job = window.exports.export_clip(out, seconds=2, fps=5, size=(640, 360), whole=True)
+    assert job is not None
+    with qtbot.waitSignal(job.finished, timeout=60_000) as blocker:
+        pass
+    assert blocker.args == [10]
+    with Image.open(out) as gif:
+        assert gif.n_frames == 10
+        assert gif.size == (640, 360)
+    assert no_temporary_files(tmp_path)
+    # The window's own view was not moved by the replay.
+    assert window.session.as_of_ms is None
+
+
+def test_the_window_stays_responsive_while_a_clip_renders(window, qtbot, tmp_path):
+    out = tmp_path / "replay.gif"
+    ticks = []
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    job = window.exports.export_clip(out, seconds=3, fps=10, size=(640, 360))
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    timer.stop()
+    # Frames are rendered in slices between events: a 20 ms timer kept firing.
+    assert len(ticks) >= 5
+
+
+def test_a_cancelled_clip_leaves_nothing_behind(window, qtbot, tmp_path):
+    out = tmp_path / "replay.gif"
+    job = window.exports.export_clip(out, seconds=10, fps=20, size=(640, 360))
+    progress = job.dialog
+    qtbot.waitUntil(lambda: progress.value() >= 3, timeout=30_000)
+    with qtbot.waitSignal(job.cancelled, timeout=10_000):
+        progress.findChild(QPushButton).click()  # the dialog's Cancel button
+    assert not out.exists()
+    assert no_temporary_files(tmp_path)
+    assert "cancelled" in window.statusBar().currentMessage()
+
+
+def test_a_cancelled_mp4_stops_ffmpeg_and_leaves_nothing(window, qtbot, tmp_path):
+    out = tmp_path / "replay.mp4"
+    job = window.exports.export_clip(out, seconds=10, fps=20, size=(640, 360))
+    assert job is not None
+    qtbot.waitUntil(lambda: job.dialog.value() >= 3, timeout=30_000)
+    with qtbot.waitSignal(job.cancelled, timeout=10_000):
+        job.dialog.findChild(QPushButton).click()
+    assert not out.exists()
+    assert no_temporary_files(tmp_path)
+
+
+def test_an_impossible_clip_is_refused_with_a_reason(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+    )
+    assert window.exports.export_clip(tmp_path / "x.avi", 2, 10, (640, 360)) is None
+    assert ".gif or .mp4" in shown[-1]
+    monkeypatch.setattr("gui.core.clip.find_ffmpeg", lambda: None)
+    assert window.exports.export_clip(tmp_path / "x.mp4", 2, 10, (640, 360)) is None
+    assert "ffmpeg" in shown[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race.db"]
+
+
+def test_the_export_dialog_offers_range_and_size(window, qtbot):
+    from gui.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
+
+    dialog = ExportDialog(KIND_PNG, "a – b", "c – d", (1000, 500), window)
+    qtbot.addWidget(dialog)
+    assert dialog.pixel_size() is None and not dialog.whole_race()
+    assert not dialog.width_box.isEnabled()
+    dialog.custom.setChecked(True)
+    dialog.width_box.setValue(1500)
+    dialog.height_box.setValue(900)
+    dialog.whole.setChecked(True)
+    assert dialog.pixel_size() == (1500, 900) and dialog.whole_race()
+
+    clip_dialog = ExportDialog(KIND_CLIP, "a – b", "c – d", (1000, 500), window)
+    qtbot.addWidget(clip_dialog)
+    assert clip_dialog.pixel_size() == (800, 450)
+    assert clip_dialog.seconds() == 10 and clip_dialog.fps() == 20
+    assert clip_dialog.suffix() == ".gif"
+    clip_dialog.format_box.setCurrentIndex(1)
+    assert clip_dialog.suffix() == ".mp4"
