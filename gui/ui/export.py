@@ -119,6 +119,7 @@ class ChartFigure(RaceChart):
         self.now_line.setVisible(session.as_of_ms is not None)
         # The legend goes to the lower right, where rising counts leave room.
         self.legend.anchor(itemPos=(1, 1), parentPos=(1, 1), offset=(-12, -28))
+        self.legend.setZValue(50)  # over the moving "now" line of a clip
         if captions and len(session.competitors) <= 2:
             self.legend.hide()  # the names are in the title
         if captions:

@@ -317,3 +317,43 @@ def test_the_export_dialog_offers_range_and_size(window, qtbot):
     assert clip_dialog.suffix() == ".gif"
     clip_dialog.format_box.setCurrentIndex(1)
     assert clip_dialog.suffix() == ".mp4"
+
+
+def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypatch):
+    """The menu path: options dialog (accepted as it opens), then the save dialog."""
+    from gui.ui.export_dialog import ExportDialog
+
+    asked = []
+
+    def save_name(parent, title, start, filters):
+        asked.append((title, start))
+        suffix = filters.split("*")[1].split(")")[0]
+        return str(tmp_path / f"out{len(asked)}{suffix}"), filters
+
+    monkeypatch.setattr("gui.ui.exports.QFileDialog.getSaveFileName", save_name)
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: 1)
+    ex = window.exports
+    for act in (ex.chart_png_action, ex.chart_svg_action, ex.window_png_action):
+        act.trigger()
+    ex.snapshots_action.trigger()
+    with qtbot.waitSignal(ex.last_job.finished, timeout=30_000):
+        pass
+    ex.log_csv_action.trigger()
+    ex.log_md_action.trigger()
+    ex.clip_action.trigger()
+    with qtbot.waitSignal(ex.last_job.finished, timeout=60_000):
+        pass
+    names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out"))
+    assert names == [
+        "out1.png",
+        "out2.svg",
+        "out3.png",
+        "out4.csv",
+        "out5.csv",
+        "out6.md",
+        "out7.gif",
+    ]
+    assert asked[0] == ("Export Chart", "race chart.png")
+    with Image.open(tmp_path / "out7.gif") as gif:
+        assert gif.n_frames == 200 and gif.size == (800, 450)
+    assert (tmp_path / "out6.md").read_text(encoding="utf-8").startswith("# Kutcher vs CNN")
