@@ -229,12 +229,15 @@ def test_clip_of_a_race_without_readings(qapp, capsys, tmp_path):
     assert not (tmp_path / "x.gif").exists() and leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
-def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix):
+@pytest.mark.parametrize(
+    ("suffix", "how", "code"),
+    [(".gif", signal.SIGINT, 130), (".mp4", signal.SIGINT, 130), (".mp4", signal.SIGTERM, 143)],
+)
+def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix, how, code):
     out = tmp_path / f"replay{suffix}"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen(
-        [str(EXE), "clip", str(sample_path), str(out), "--seconds", "60", "--fps", "20"],
+        [str(EXE), "clip", str(sample_path), str(out), "--seconds", "30", "--fps", "20"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -251,13 +254,13 @@ def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix):
                 break
             time.sleep(0.1)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(how)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
     assert not out.exists()
     assert leftovers(tmp_path) == []

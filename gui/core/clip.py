@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -29,7 +31,8 @@ DEFAULT_SIZE = (800, 450)
 HOLD_LAST_MS = 3_000
 MAX_FRAMES = 3_600
 # A GIF is held in memory until it is written: at most this many pixels over all frames.
-MAX_GIF_PIXELS = 500_000_000
+MAX_GIF_PIXELS = 250_000_000
+NEAR_WHITE = 246
 MIN_SIZE = (320, 200)
 MAX_SIZE = (3840, 2160)
 FORMATS = {".gif": "GIF", ".mp4": "MP4"}
@@ -132,7 +135,15 @@ class GifWriter:
     def _palette_of(self, rgb: bytes) -> object:
         self._check(rgb)
         frame = self._image.frombytes("RGB", self.size, rgb)
-        return frame.quantize(colors=255, method=self._image.Quantize.MEDIANCUT)
+        palette = frame.quantize(colors=255, method=self._image.Quantize.MEDIANCUT)
+        # Median cut averages the white background with its neighbours into a grey
+        # near-white; entries that close to white become white again.
+        entries = palette.getpalette() or []
+        for i in range(0, len(entries) - 2, 3):
+            if min(entries[i : i + 3]) >= NEAR_WHITE:
+                entries[i : i + 3] = [255, 255, 255]
+        palette.putpalette(entries)
+        return palette
 
     def _check(self, rgb: bytes) -> None:
         if len(rgb) != self.size[0] * self.size[1] * 3:
@@ -294,6 +305,40 @@ class Mp4Writer:
         except (OSError, ValueError):
             return ""
         return " ".join(text.splitlines()[-3:])
+
+
+def finish_in_background(writer: ClipWriter, frames: int) -> Generator[tuple[int, int], None, None]:
+    """Finish a clip (encode and write it) in a thread, yielding while it works.
+
+    Encoding a long GIF takes seconds; the window keeps running meanwhile.
+    Closing the generator (a cancel) waits for the thread, then removes the
+    file it wrote, so a cancelled clip leaves nothing behind.
+    """
+    done = threading.Event()
+    failure: list[BaseException] = []
+    cancelled = threading.Event()
+
+    def work() -> None:
+        try:
+            writer.finish()
+            if cancelled.is_set():
+                Path(writer.path).unlink(missing_ok=True)  # type: ignore[attr-defined]
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, name="clip-writer", daemon=True)
+    thread.start()
+    try:
+        while not done.wait(0.02):
+            yield frames, frames
+    except GeneratorExit:
+        cancelled.set()
+        thread.join()
+        raise
+    if failure:
+        raise failure[0]
 
 
 def writer_for(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,6 +33,9 @@ ORIGIN_SOURCE = "source"  # written by a live source about itself
 NOTE_ORIGINS = (ORIGIN_USER, ORIGIN_IMPORTED)  # events a user can edit and delete
 
 DEFAULT_STALE_AFTER_S = 6 * 3600
+log = logging.getLogger(__name__)
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
 DEFAULT_COLOURS = ("#e4572e", "#2e86de", "#8e8e8e", "#17a398", "#9b59b6", "#f0a202")
 
 
@@ -54,6 +59,21 @@ class Competitor:
     colour: str
     position: int = 0
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        # Colours come from files and end up in pens and style sheets: "#rrggbb" only.
+        if not _COLOUR.fullmatch(self.colour or ""):
+            fallback = DEFAULT_COLOURS[self.position % len(DEFAULT_COLOURS)]
+            if not self.colour:  # none given: the default, nothing to report
+                self.colour = fallback
+                return
+            log.warning(
+                "Competitor %s: colour %r is not #rrggbb; using %s",
+                self.handle,
+                self.colour,
+                fallback,
+            )
+            self.colour = fallback
 
 
 @dataclass

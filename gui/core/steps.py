@@ -37,8 +37,10 @@ def progress_line(label: str, done: int, total: int, unit: str) -> str:
 
 
 @contextmanager
-def deferred_interrupts() -> Iterator[Callable[[], bool]]:
-    """Hold Ctrl+C (SIGINT) and SIGTERM until the job's next step; yields "was one asked?".
+def deferred_interrupts() -> Iterator[Callable[[], int]]:
+    """Hold Ctrl+C (SIGINT) and SIGTERM until the job's next step.
+
+    Yields a function giving the first signal received (0 while none was).
 
     A ``KeyboardInterrupt`` raised in the middle of Qt painting a frame (Python
     code called back from C++) can crash the process; the driver checks the
@@ -51,7 +53,7 @@ def deferred_interrupts() -> Iterator[Callable[[], bool]]:
 
     previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield lambda: bool(asked)
+        yield lambda: asked[0] if asked else 0
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -63,7 +65,7 @@ def run_with_progress(
     unit: str,
     stream: TextIO,
     every_s: float = 0.1,
-    stop_asked: Callable[[], bool] | None = None,
+    stop_asked: Callable[[], object] | None = None,
 ) -> Any:
     """Drive a job, redrawing one progress line on ``stream`` when it is a terminal.
 

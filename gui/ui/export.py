@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -39,7 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.clip import ClipError, check_clip, frame_count, frame_times, writer_for
+from gui.core.clip import (
+    ClipError,
+    check_clip,
+    finish_in_background,
+    frame_count,
+    frame_times,
+    writer_for,
+)
 from gui.core.files import atomic_file, atomic_path
 from gui.core.store import Store
 from gui.session import Session
@@ -152,6 +160,37 @@ class ChartFigure(RaceChart):
             self.show_range(int(x_range[0] * 1000), int(x_range[1] * 1000))
         if y_range is not None:
             self.setYRange(*y_range, padding=0)
+        for curve in self.curves.values():
+            # The figure clips its data to the range itself (below); pyqtgraph's own
+            # clipping and downsampling compare the data with the view and would not
+            # know about the shift.
+            curve.setDownsampling(auto=False)
+            curve.setClipToView(False)
+        (x0, _), (y0, _) = self.getViewBox().viewRange()
+        self._origin: tuple[float, float] | None = (x0, 0.0 if log_y else y0)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw, with each curve's points relative to the figure's lower left corner.
+
+        Times (about 1.2e9 s) and counts (millions) drawn as they are lose their
+        last digits in an SVG, whose coordinates have six significant digits:
+        the lines come out as staircases. Drawn relative to the corner, with the
+        curve moved back into place, they keep their detail.
+        """
+        super().refresh()
+        origin = getattr(self, "_origin", None)
+        if origin is None:
+            return
+        ox, oy = origin
+        (x0, x1), _ = self.getViewBox().viewRange()
+        for handle, curve in self.curves.items():
+            t, c = self.session.analysis.clean.get(handle, (np.zeros(0), np.zeros(0)))
+            x = t / 1000.0
+            i0 = max(int(np.searchsorted(x, x0)) - 1, 0)
+            i1 = int(np.searchsorted(x, x1, side="right")) + 1
+            curve.setData(x[i0:i1] - ox, c[i0:i1].astype(np.float64) - oy)
+            curve.setPos(ox, oy)
 
     def set_pixel_ratio(self, ratio: float) -> None:
         """Thicken the lines for a picture drawn at ``ratio`` (Qt keeps them one pixel)."""
@@ -264,14 +303,40 @@ def chart_svg(figure: ChartFigure, size: tuple[int, int], out: Path) -> None:
         data = exporter.export(toBytes=True)
     if not isinstance(data, bytes | bytearray) or not data:
         raise OSError(f"{out}: the SVG exporter produced nothing")
+    data = _sized_svg(bytes(data), size)
     with atomic_file(out, "wb") as fh:
         fh.write(data)
 
 
+def _sized_svg(data: bytes, size: tuple[int, int]) -> bytes:
+    """Give the drawing the size asked for; its viewBox keeps the legible layout.
+
+    Lines are cosmetic (non-scaling) in pyqtgraph's SVG and were thickened by
+    the same ratio, so they look as they do in a PNG of that size.
+    """
+    head, sep, rest = data.partition(b"<svg")
+    tag, close, tail = rest.partition(b">")
+    tag = re.sub(rb'\s(width|height)="[^"]*"', b"", tag)
+    tag = f' width="{size[0]}px" height="{size[1]}px"'.encode() + tag
+    return head + sep + tag + close + tail
+
+
 def dispose(widget: QWidget) -> None:
-    """Close and delete an offscreen widget."""
-    widget.close()
-    widget.deleteLater()
+    """Detach an offscreen widget from its session, close it and delete it.
+
+    A figure on the window's own session would otherwise still answer the
+    session's signals (a replay tick) between ``close()`` and its deletion.
+    Safe on a widget Qt has already deleted (the app quitting mid-export).
+    """
+    try:
+        charts = [widget, *widget.findChildren(RaceChart)]
+        for chart in charts:
+            if isinstance(chart, RaceChart):
+                chart.detach()
+        widget.close()
+        widget.deleteLater()
+    except RuntimeError:  # the C++ side is gone already
+        log.debug("export widget already deleted")
 
 
 # -- replay clips ---------------------------------------------------------------------
@@ -313,6 +378,7 @@ class ClipScoreboard(QWidget):
         self.counts: list[QLabel] = []
         sides = []
         for i, comp in enumerate(session.competitors[:2]):
+            colour = QColor(comp.colour).name()  # never raw text in a style sheet
             align = Qt.AlignmentFlag.AlignLeft if i == 0 else Qt.AlignmentFlag.AlignRight
             name = _elided_label(
                 f"color: {comp.colour}; font-weight: bold; font-size: 11pt;", align
@@ -323,7 +389,7 @@ class ClipScoreboard(QWidget):
             side.setObjectName("clipSide")
             edge = "left" if i == 0 else "right"
             side.setStyleSheet(
-                f"#clipSide {{ border-{edge}: 6px solid {comp.colour}; background: white; }}"
+                f"#clipSide {{ border-{edge}: 6px solid {colour}; background: white; }}"
             )
             box = QVBoxLayout(side)
             box.setContentsMargins(8, 0, 8, 0)
@@ -417,9 +483,10 @@ def clip_steps(
     """
     check_clip(out, size, seconds, fps)
     store = Store.open(session_path, read_only=True)
-    session = Session(store)
+    session: Session | None = None
     frame: ClipFrame | None = None
     try:
+        session = Session(store)
         span = session.time_span()
         if span is None:
             raise ClipError("the race has no readings to replay yet")
@@ -441,7 +508,7 @@ def clip_steps(
                 frame.show_moment(at_ms)
                 writer.add(rgb_bytes(render_image(frame, size, CLIP_MIN_WIDTH)))
                 yield i + 1, count
-            writer.finish()
+            yield from finish_in_background(writer, count)
         except BaseException:
             writer.abort()
             raise
@@ -449,5 +516,9 @@ def clip_steps(
     finally:
         if frame is not None:
             dispose(frame)
-        session.deleteLater()
+        if session is not None:
+            try:
+                session.deleteLater()
+            except RuntimeError:  # the app is quitting and deleted it
+                pass
         store.close()

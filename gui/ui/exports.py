@@ -31,7 +31,7 @@ from gui.ui.export import (
 )
 from gui.ui.export_dialog import KIND_CLIP, KIND_PNG, KIND_SVG, ExportDialog
 from gui.ui.notice import notice
-from gui.ui.progress import StepJob
+from gui.ui.progress import StepJob, failure_text
 
 if TYPE_CHECKING:
     from gui.ui.main_window import MainWindow
@@ -136,7 +136,7 @@ class Exports(QObject):
                     dispose(figure)
             else:
                 save_image(self.chart_image(whole, size), target)
-        except OSError as exc:
+        except Exception as exc:  # a full disk, or the exporter itself failing
             return self._failed("Could not export the chart", target, exc)
         self._done(f"Chart saved to {target}")
         return True
@@ -150,15 +150,20 @@ class Exports(QObject):
         target = Path(target)
         try:
             save_image(self.window().grab().toImage(), target)
-        except OSError as exc:
+        except Exception as exc:
             return self._failed("Could not export the window", target, exc)
         self._done(f"Window saved to {target}")
         return True
 
     @Slot()
-    def copy_chart(self) -> QImage:
-        """Put the chart, as shown, on the clipboard; returns the image."""
-        image = self.chart_image()
+    def copy_chart(self) -> QImage | None:
+        """Put the chart, as shown, on the clipboard; returns the image (None on failure)."""
+        try:
+            image = self.chart_image()
+        except Exception as exc:
+            log.warning("Could not copy the chart: %s", exc, exc_info=True)
+            notice(self.window(), "Could not copy the chart", failure_text(exc), warn=True)
+            return None
         QGuiApplication.clipboard().setImage(image)
         self._done(f"Chart copied ({image.width():,} × {image.height():,} px)")
         return image
@@ -221,6 +226,11 @@ class Exports(QObject):
         return self._run("Export Replay", "Rendering the replay", "frames", steps, target)
 
     # -- running and reporting ---------------------------------------------------------
+    def cancel_all(self) -> None:
+        """Cancel running exports (the window is closing): their files are removed."""
+        for job in self.findChildren(StepJob) + self.window().findChildren(StepJob):
+            job.cancel()
+
     def _run(self, title: str, label: str, unit: str, steps: Steps, target: Path) -> StepJob:
         job = StepJob(self.window(), title, label, unit, steps)
         job.setProperty("target", str(target))
@@ -246,9 +256,9 @@ class Exports(QObject):
         target = self.sender().property("target")
         self.window().statusBar().showMessage(f"Export cancelled; {target} was not written", 6000)
 
-    def _failed(self, title: str, target: Path, exc: OSError) -> bool:
-        log.warning("%s: %s: %s", title, target, exc)
-        notice(self.window(), title, f"{target}\n\n{exc.strerror or exc}", warn=True)
+    def _failed(self, title: str, target: Path, exc: Exception) -> bool:
+        log.warning("%s: %s: %s", title, target, exc, exc_info=not isinstance(exc, OSError))
+        notice(self.window(), title, f"{target}\n\n{failure_text(exc)}", warn=True)
         return False
 
     def _done(self, message: str) -> None:

@@ -641,8 +641,9 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
-        """Stop the replay, remember the view, and close the session file."""
+        """Stop the replay and exports, remember the view, and close the session file."""
         self.replay_bar.pause()
+        self.exports.cancel_all()
         self.live.stop()
         self.session.stop_watching()
         if self._remember:

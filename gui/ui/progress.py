@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from gui.core.clip import ClipError
@@ -59,6 +59,9 @@ class StepJob(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._step)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.cancel)
 
     def start(self) -> StepJob:
         """Begin; returns itself."""
@@ -111,7 +114,10 @@ class StepJob(QObject):
     def _end(self) -> None:
         self.done = True
         self._timer.stop()
-        self.dialog.canceled.disconnect(self.cancel)
-        self.dialog.close()
-        self.dialog.deleteLater()
+        try:
+            self.dialog.canceled.disconnect(self.cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
+        except (RuntimeError, RuntimeWarning):  # the window and its dialog are gone already
+            pass
         self.deleteLater()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -171,6 +172,17 @@ class RaceChart(pg.PlotWidget):
         session.race_changed.connect(self.apply_race)
         self.refresh()
 
+    def detach(self) -> None:
+        """Stop following the session (a figure about to be deleted)."""
+        for signal, slot in (
+            (self.session.analysis_changed, self.refresh),
+            (self.session.race_changed, self.apply_race),
+        ):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError, RuntimeWarning):
+                pass  # not connected
+
     # -- data ------------------------------------------------------------------------
     def _sync_curves(self) -> None:
         """One curve per competitor, in the competitor's colour and name."""
@@ -190,7 +202,8 @@ class RaceChart(pg.PlotWidget):
             curve.setPen(style)
             curve.opts["name"] = name
             curve.setZValue(10 if head else 5)
-            self.legend.addItem(curve, name)
+            # The legend's labels are rich text: names from a file are shown as written.
+            self.legend.addItem(curve, html.escape(name))
 
     @Slot()
     def apply_race(self) -> None:

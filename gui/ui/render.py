@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -99,4 +100,10 @@ def render_clip(
     steps = clip_steps(session_path, out, size, seconds, fps, range_ms)
     with deferred_interrupts() as stop_asked:
         label = f"Rendering {out.name}"
-        return int(run_with_progress(steps, label, "frames", sys.stderr, stop_asked=stop_asked))
+        try:
+            done = run_with_progress(steps, label, "frames", sys.stderr, stop_asked=stop_asked)
+        except KeyboardInterrupt:
+            if stop_asked() == signal.SIGTERM:  # stopped, not interrupted: 128 + 15
+                raise SystemExit(128 + signal.SIGTERM) from None
+            raise
+        return int(done)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.core.analysis import CompetitorStats
@@ -71,12 +72,14 @@ class CompetitorCard(QFrame):
     def apply(self, competitor: Competitor) -> None:
         """Show a competitor's name, handle and colour."""
         self.competitor = competitor
+        # Through QColor: a colour from a file cannot add rules to the style sheet.
+        colour = QColor(competitor.colour).name()
         self.setStyleSheet(
             f"#competitorCard {{ border: 1px solid #d8d8d8; border-left: 6px solid "
-            f"{competitor.colour}; border-radius: 4px; background: #ffffff; }}"
+            f"{colour}; border-radius: 4px; background: #ffffff; }}"
         )
         self.name.setText(competitor.name)
-        self.name.setStyleSheet(f"color: {competitor.colour}; font-weight: bold; font-size: 11pt;")
+        self.name.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 11pt;")
         self.handle.setText(f"@{competitor.handle}")
 
     def set_source(self, text: str, level: str) -> None:

@@ -216,16 +216,16 @@ def test_check_clip_longest_clip_is_allowed():
 
 
 def test_check_clip_gif_too_many_pixels():
-    # 60 frames of 3840x2160 are 497,664,000 pixels: just under the limit.
-    assert check_clip("race.gif", (3840, 2160), 6.0, 10) == "GIF"
+    # 30 frames of 3840x2160 are 248,832,000 pixels: just under the limit.
+    assert check_clip("race.gif", (3840, 2160), 3.0, 10) == "GIF"
     with pytest.raises(ClipError) as info:
-        check_clip("race.gif", (3840, 2160), 6.1, 10)
+        check_clip("race.gif", (3840, 2160), 3.1, 10)
     assert str(info.value) == (
-        "a 3840x2160 GIF of 61 frames is too big to make; "
+        "a 3840x2160 GIF of 31 frames is too big to make; "
         "make it shorter or smaller, or write an .mp4"
     )
     # An MP4 is streamed, so the same request is fine.
-    assert check_clip("race.mp4", (3840, 2160), 6.1, 10) == "MP4"
+    assert check_clip("race.mp4", (3840, 2160), 3.1, 10) == "MP4"
 
 
 @pytest.mark.parametrize("size", [(321, 200), (320, 201), (1921, 1081)])
@@ -593,3 +593,39 @@ def test_writer_for_mp4(tmp_path, name):
     finally:
         writer.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_finish_in_background_writes_while_yielding(tmp_path):
+    from gui.core.clip import finish_in_background
+
+    out = tmp_path / "race.gif"
+    writer = GifWriter(out, SIZE, 10)
+    for i in range(30):
+        writer.add(bar_frame(i))
+    steps = list(finish_in_background(writer, 30))
+    assert all(step == (30, 30) for step in steps)
+    with Image.open(out) as gif:
+        assert gif.n_frames == 30
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_finish_in_background_cancelled_leaves_nothing(tmp_path):
+    from gui.core.clip import finish_in_background
+
+    out = tmp_path / "race.gif"
+    big = (1280, 720)  # big enough that writing takes longer than the first look
+    writer = GifWriter(out, big, 10)
+    for i in range(60):
+        writer.add(bar_frame(i, big))
+    steps = finish_in_background(writer, 60)
+    assert next(steps) == (60, 60)
+    steps.close()  # a cancel while the file is being written
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_finish_in_background_passes_failures_on(tmp_path):
+    from gui.core.clip import finish_in_background
+
+    writer = GifWriter(tmp_path / "race.gif", SIZE, 10)  # no frames
+    with pytest.raises(ClipError, match="no frames"):
+        list(finish_in_background(writer, 0))

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gui.core.model import ORIGIN_SOURCE, Competitor, Event, Race, Snapshot, SourceConfig
+from gui.core.model import (
+    DEFAULT_COLOURS,
+    ORIGIN_SOURCE,
+    Competitor,
+    Event,
+    Race,
+    Snapshot,
+    SourceConfig,
+)
 from gui.core.store import SCHEMA_VERSION, SessionError, Store, inspect_file
 
 OLD_EVENTS = """
@@ -454,3 +462,15 @@ def test_add_event_with_a_refused_origin_raises_instead_of_returning_none():
         with pytest.raises(sqlite3.IntegrityError):
             store.add_event(Event(1, "note", "lost", origin="bogus"))
         assert store.events() == []
+
+
+def test_a_colour_that_is_not_rrggbb_falls_back_with_a_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="gui.core.model"):
+        bad = Competitor("a", "Alice", "#ff0000; background: black", position=1)
+        none_given = Competitor("b", "Bob", "", position=0)
+        fine = Competitor("c", "Cy", "#A1b2C3")
+    assert bad.colour == DEFAULT_COLOURS[1]
+    assert none_given.colour == DEFAULT_COLOURS[0]
+    assert fine.colour == "#A1b2C3"
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1 and "'#ff0000; background: black' is not #rrggbb" in messages[0]

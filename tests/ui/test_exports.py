@@ -357,3 +357,95 @@ def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypat
     with Image.open(tmp_path / "out7.gif") as gif:
         assert gif.n_frames == 200 and gif.size == (800, 450)
     assert (tmp_path / "out6.md").read_text(encoding="utf-8").startswith("# Kutcher vs CNN")
+
+
+def test_a_disposed_figure_no_longer_follows_the_window_session(window, qtbot):
+    # Copy Chart during a replay: the replay's next tick must not reach the closed figure.
+    window.exports.copy_chart()
+    span = window.session.time_span()
+    for at in (span[1] - 3_600_000, span[1] - 1_800_000, span[1]):
+        window.session.set_as_of(at)
+        qtbot.wait(5)
+    assert window.session.as_of_ms == span[1]
+
+
+def test_svg_keeps_the_detail_of_times_and_counts(window, tmp_path):
+    # Over an 8-hour stretch, a series drawn in absolute seconds and counts came
+    # out as a staircase of a few x values; relative to the corner it keeps them.
+    window.chart.show_range(int(AT_FINISH[0] * 1000), int(AT_FINISH[1] * 1000))
+    out = tmp_path / "finish.svg"
+    assert window.exports.export_chart(out, size=(1200, 675))
+    root = ET.parse(out).getroot()
+    colour = window.session.competitors[0].colour.lower()
+    xs, ys = set(), set()
+    segments = 0
+    for group in root.iter(f"{SVG}g"):
+        if (group.get("stroke") or "").lower() != colour:
+            continue
+        for line in group.iter(f"{SVG}polyline"):
+            for pair in (line.get("points") or "").split():
+                x, y = pair.split(",")
+                xs.add(round(float(x), 1))
+                ys.add(round(float(y), 1))
+            segments += 1
+    assert segments > 200
+    assert len(xs) > 0.8 * segments and len(ys) > 0.3 * segments
+    assert root.get("width") == "1200px" and root.get("height") == "675px"
+
+
+def test_svg_bigger_than_legible_keeps_the_layout_and_takes_the_size(window, tmp_path):
+    out = tmp_path / "big.svg"
+    assert window.exports.export_chart(out, whole=True, size=(2400, 1350))
+    root = ET.parse(out).getroot()
+    assert (root.get("width"), root.get("height")) == ("2400px", "1350px")
+    assert root.get("viewBox", "").split()[2:] == ["1200", "675"]
+
+
+def test_hostile_legend_and_colours_stay_plain(window):
+    from dataclasses import replace
+
+    s = window.session
+    comps = list(s.competitors)
+    comps[0] = replace(comps[0], name="<span style='font-size:40pt'>BIG</span>")
+    comps[1] = replace(comps[1], colour="#ff0000; background: black")
+    s.update_race(s.race, comps)
+    labels = [label.item.toPlainText() for _, label in window.chart.legend.items]
+    assert any("<span style='font-size:40pt'>BIG</span>" in text for text in labels)
+    card = window.scoreboard.cards[1]
+    assert "background: black" not in card.styleSheet()
+    assert "background: black" not in card.name.styleSheet()
+
+
+def test_an_exporter_failure_is_a_message_not_a_traceback(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+    )
+
+    def broken(*args, **kwargs):
+        raise ValueError("not enough values to unpack")
+
+    monkeypatch.setattr("gui.ui.exports.chart_svg", broken)
+    out = tmp_path / "chart.svg"
+    assert not window.exports.export_chart(out)
+    assert "ValueError: not enough values to unpack" in shown[-1]
+    assert not out.exists() and no_temporary_files(tmp_path)
+
+
+def test_closing_the_window_mid_clip_cancels_it(window, qtbot, tmp_path):
+    out = tmp_path / "replay.mp4"
+    job = window.exports.export_clip(out, seconds=20, fps=20, size=(640, 360))
+    qtbot.waitUntil(lambda: job.dialog.value() >= 3, timeout=30_000)
+    with qtbot.waitSignal(job.cancelled, timeout=10_000):
+        window.close()
+    assert not out.exists()
+    assert no_temporary_files(tmp_path)
+
+
+def test_the_gif_background_stays_white(window, qtbot, tmp_path):
+    out = tmp_path / "replay.gif"
+    job = window.exports.export_clip(out, seconds=1, fps=5, size=(640, 360))
+    with qtbot.waitSignal(job.finished, timeout=60_000):
+        pass
+    with Image.open(out) as gif:
+        assert gif.convert("RGB").getpixel((320, 3)) == (255, 255, 255)
