@@ -20,7 +20,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Protocol
 
-from gui.core.files import give_usual_permissions
+from gui.core.files import atomic_path, give_usual_permissions
 
 log = logging.getLogger(__name__)
 
@@ -167,8 +167,7 @@ class GifWriter:
         step = round(1000 / self.fps)
         durations = [step] * len(frames)
         durations[-1] += HOLD_LAST_MS
-        tmp = _temporary_sibling(self.path)
-        try:
+        with atomic_path(self.path, suffix=self.path.suffix) as tmp:
             frames[0].save(  # type: ignore[attr-defined]
                 tmp,
                 format="GIF",
@@ -177,11 +176,6 @@ class GifWriter:
                 duration=durations,
                 loop=0,
             )
-            give_usual_permissions(tmp)
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
 
     def abort(self) -> None:
         """Drop the frames; nothing was written yet."""

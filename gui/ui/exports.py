@@ -228,7 +228,7 @@ class Exports(QObject):
     # -- running and reporting ---------------------------------------------------------
     def cancel_all(self) -> None:
         """Cancel running exports (the window is closing): their files are removed."""
-        for job in self.findChildren(StepJob) + self.window().findChildren(StepJob):
+        for job in self.window().findChildren(StepJob):
             job.cancel()
 
     def _run(self, title: str, label: str, unit: str, steps: Steps, target: Path) -> StepJob:

@@ -386,10 +386,11 @@ def test_gif_failed_rename_keeps_the_old_file(tmp_path, monkeypatch):
 def test_gif_interrupted_save_leaves_nothing(tmp_path, monkeypatch):
     out = tmp_path / "race.gif"
 
-    def interrupted(path):
+    def interrupted(self, fp, *args, **kwargs):
+        Path(fp).write_bytes(b"GIF89a half")  # part of the file is on disk
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(clip, "give_usual_permissions", interrupted)
+    monkeypatch.setattr(Image.Image, "save", interrupted)
     writer = GifWriter(out, SIZE, 10)
     writer.add(bar_frame(0))
     with pytest.raises(KeyboardInterrupt):
