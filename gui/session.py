@@ -7,7 +7,14 @@ import sqlite3
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from gui.core.analysis import RaceAnalysis, Series, analyse
+from gui.core.analysis import (
+    RaceAnalysis,
+    Series,
+    Settled,
+    analyse,
+    fingerprint,
+    settled_from,
+)
 from gui.core.model import (
     BY_USER,
     KIND_NOTE,
@@ -48,8 +55,17 @@ class Session(QObject):
         self.series: dict[str, Series] = store.all_series()
         self._notes: list[Event] = [e for e in store.events() if e.origin != ORIGIN_DERIVED]
         self.as_of_ms: int | None = None
-        self.analysis: RaceAnalysis = self._analyse()
+        self._settled: Settled | None = store.settled(self._fingerprint())
+        stored = self._settled is not None
+        self.analysis: RaceAnalysis = self._analyse_all()
         self._complete: RaceAnalysis | None = self.analysis
+        if not stored and not self.read_only and self.series_count():
+            # First open of this file (or of this race's settings): remember what
+            # was settled so the next open only works out what is new.
+            try:
+                refresh_derived(self.store, self.analysis)
+            except sqlite3.Error as exc:
+                log.warning("Could not store the analysis in the file: %s", exc)
         self.events: list[Event] = self._events_until(None)
         self._shown = {self._event_id(e) for e in self.events}
         self._max_id = store.max_snapshot_id()
@@ -81,8 +97,7 @@ class Session(QObject):
             return False
         if new:
             self._max_id = max(s.id or 0 for s in new)
-            for handle in {s.handle for s in new}:
-                self.series[handle] = self.store.series(handle)
+            self._grow(new)
             log.info("Picked up %d readings written by another process", len(new))
             self._data_changed()
         else:
@@ -117,10 +132,14 @@ class Session(QObject):
                 return c.colour
         return "#888888"
 
+    def series_count(self) -> int:
+        """How many readings are loaded."""
+        return sum(len(s) for s in self.series.values())
+
     def complete_analysis(self) -> RaceAnalysis:
         """The analysis of everything stored, whatever moment is shown."""
         if self._complete is None:
-            self._complete = analyse(self.race, self.competitors, self.series)
+            self._complete = self._analyse_all()
         return self._complete
 
     # -- moving through time -------------------------------------------------------
@@ -152,9 +171,8 @@ class Session(QObject):
         if not new:
             return new
         self._max_id = max(self._max_id, *(s.id or 0 for s in new))
-        for handle in {s.handle for s in new}:
-            self.series[handle] = self.store.series(handle)
-        self._complete = analyse(self.race, self.competitors, self.series)
+        self._grow(new)
+        self._complete = self._analyse_all()
         refresh_derived(self.store, self._complete)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         events = self._events_until(self.as_of_ms)
@@ -223,6 +241,7 @@ class Session(QObject):
         self._check_writable()
         old = self.store.delete_snapshot(snapshot_id)
         self.series[old.handle] = self.store.series(old.handle)
+        self._lower_settled(old.at_ms)
         self._data_changed()
         return old
 
@@ -250,6 +269,7 @@ class Session(QObject):
         old_flag, old_by, handle = before
         self.store.set_flag(snapshot_id, flag, by)
         self.series[handle] = self.store.series(handle)
+        self._settled = self.store.settled(self._fingerprint())
         self._data_changed()
         return old_flag, old_by
 
@@ -273,12 +293,13 @@ class Session(QObject):
         self.competitors = self.store.competitors()
         self.zone = zone_of(self.race.display_tz)
         self.series = self.store.all_series()
+        self._settled = self.store.settled(self._fingerprint()) if not self.read_only else None
         self.race_changed.emit()
         self._data_changed()
 
     def _data_changed(self) -> None:
         """Readings or race settings changed: analyse again, then show."""
-        self._complete = analyse(self.race, self.competitors, self.series)
+        self._complete = self._analyse_all()
         if not self.read_only:
             refresh_derived(self.store, self._complete)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
@@ -294,7 +315,40 @@ class Session(QObject):
 
     # -- internals ---------------------------------------------------------------------
     def _analyse(self) -> RaceAnalysis:
+        if self.as_of_ms is None:
+            return self._analyse_all()
         return analyse(self.race, self.competitors, self.series, self.as_of_ms)
+
+    def _analyse_all(self) -> RaceAnalysis:
+        """Analyse everything loaded, building on what earlier analyses settled."""
+        result = analyse(self.race, self.competitors, self.series, None, self._settled)
+        for handle, auto in result.auto.items():
+            if handle in self.series:
+                self.series[handle].auto = auto
+        self._settled = settled_from(result)
+        return result
+
+    def _fingerprint(self) -> str:
+        return fingerprint(self.race, self.competitors)
+
+    def _lower_settled(self, at_ms: int) -> None:
+        """Readings from ``at_ms`` on changed: what was settled from there must be redone."""
+        if self._settled is not None and at_ms < self._settled.until_ms:
+            self._settled = Settled(
+                at_ms, tuple(c for c in self._settled.lead_changes if c.at_ms < at_ms)
+            )
+
+    def _grow(self, new: list[Snapshot]) -> None:
+        """Add new readings to the loaded series (at the end, or by reading them again)."""
+        for handle in {s.handle for s in new}:
+            mine = [s for s in new if s.handle == handle]
+            grown = self.series.get(handle, Series.empty(handle)).extended(mine)
+            if grown is None:
+                grown = self.store.series(handle)
+                if self.read_only:
+                    self._settled = None
+            self.series[handle] = grown
+        self._lower_settled(min(s.at_ms for s in new))
 
     def _events_until(self, at_ms: int | None) -> list[Event]:
         notes = [e for e in self._notes if at_ms is None or e.at_ms <= at_ms]

@@ -6,7 +6,8 @@ counts, so it can be tested on its own and stays fast on millions of readings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,12 @@ PENDING_REL = 0.25
 
 _USER_NONE, _USER_GLITCH, _USER_OK = 0, 1, 2
 
+# Long series are worked through in pieces of this many readings.
+DETECT_CHUNK = 1 << 20
+LEAD_CHUNK = 1 << 20
+# How many usable readings on each side a glitch decision looks at (with room to spare).
+NEIGHBOUR_REACH = 3
+
 # Readings from sources with this prefix are public counts rounded to three
 # significant digits (YouTube).
 ROUNDED_SOURCE_PREFIX = "youtube:"
@@ -60,6 +67,9 @@ class Series:
     # True where the count is a public figure rounded to three significant
     # digits (YouTube); None when no reading is rounded.
     rounded: np.ndarray | None = None
+    # True where an earlier analysis stored the reading as an automatic
+    # glitch (see Settled); None when nothing was stored.
+    auto: np.ndarray | None = None
 
     @classmethod
     def from_snapshots(cls, handle: str, snapshots: Iterable[Snapshot]) -> Series:
@@ -91,6 +101,46 @@ class Series:
     def __len__(self) -> int:
         return int(self.at_ms.size)
 
+    def extended(self, snapshots: Sequence[Snapshot]) -> Series | None:
+        """The series with newer readings added at the end; None when they are not all newer."""
+        if not snapshots:
+            return self
+        add = Series.from_snapshots(self.handle, snapshots)
+        if len(self) and len(add) and add.at_ms[0] <= self.at_ms[-1]:
+            return None
+        rounded = None
+        if self.rounded is not None or add.rounded is not None:
+            rounded = np.concatenate(
+                [
+                    self.rounded if self.rounded is not None else np.zeros(len(self), bool),
+                    add.rounded if add.rounded is not None else np.zeros(len(add), bool),
+                ]
+            )
+        auto = None
+        if self.auto is not None:
+            auto = np.concatenate([self.auto, np.zeros(len(add), bool)])
+        return Series(
+            self.handle,
+            np.concatenate([self.ids, add.ids]),
+            np.concatenate([self.at_ms, add.at_ms]),
+            np.concatenate([self.count, add.count]),
+            np.concatenate([self.user_flag, add.user_flag]),
+            rounded,
+            auto,
+        )
+
+    def part(self, lo: int, hi: int) -> Series:
+        """The readings from index ``lo`` up to ``hi`` (views, not copies)."""
+        return Series(
+            self.handle,
+            self.ids[lo:hi],
+            self.at_ms[lo:hi],
+            self.count[lo:hi],
+            self.user_flag[lo:hi],
+            None if self.rounded is None else self.rounded[lo:hi],
+            None if self.auto is None else self.auto[lo:hi],
+        )
+
 
 def _user_code(flag: str, flagged_by: str) -> int:
     if flagged_by != BY_USER:
@@ -102,12 +152,39 @@ def _user_code(flag: str, flagged_by: str) -> int:
     return _USER_NONE
 
 
-def detect_glitches(series: Series) -> np.ndarray:
-    """Boolean mask of readings the detector flags as glitches.
+def detect_glitches(series: Series, start: int = 0) -> np.ndarray:
+    """Boolean mask of readings the detector flags as glitches (from index ``start`` on).
 
     A reading the user decided on is never flagged here; readings the user
-    flagged as glitches are left out when looking for neighbours.
+    flagged as glitches are left out when looking for neighbours. Works through
+    long series a million readings at a time, so memory stays flat.
     """
+    n = len(series)
+    result = np.zeros(n, dtype=bool)
+    lo = start
+    while lo < n:
+        hi = min(lo + DETECT_CHUNK, n)
+        # Neighbours on both sides, past any readings the user threw out.
+        a = _back(series, lo, NEIGHBOUR_REACH)
+        b = min(hi + NEIGHBOUR_REACH, n)
+        part = _detect(series.part(a, b))
+        result[lo:hi] = part[lo - a : hi - a]
+        lo = hi
+    return result
+
+
+def _back(series: Series, i: int, reach: int) -> int:
+    """An index ``reach`` usable readings before ``i`` (or 0)."""
+    j = i
+    found = 0
+    while j > 0 and found < reach:
+        j -= 1
+        if series.user_flag[j] != _USER_GLITCH:
+            found += 1
+    return j
+
+
+def _detect(series: Series) -> np.ndarray:
     n = len(series)
     result = np.zeros(n, dtype=bool)
     usable = np.nonzero(series.user_flag != _USER_GLITCH)[0]
@@ -230,6 +307,8 @@ class RaceAnalysis:
     # The newest reading when it jumps like a glitch: held out of the figures
     # until the next reading confirms it as a glitch or as real.
     provisional: list[Glitch] = field(default_factory=list)
+    # Each competitor's automatic glitch decisions (analyses of everything only).
+    auto: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def pair(self) -> tuple[str, str] | None:
@@ -243,63 +322,77 @@ def _fmt(n: float | int) -> str:
     return f"{int(n):,}"
 
 
+@dataclass(frozen=True)
+class Settled:
+    """What an earlier analysis of everything stored settled for good.
+
+    Glitch decisions (stored with the readings, see ``Series.auto``) and lead
+    changes before ``until_ms`` cannot change unless older readings change;
+    the store lowers ``until_ms`` when they do. An analysis given this only
+    works out what happened after it.
+    """
+
+    until_ms: int
+    lead_changes: tuple[LeadChange, ...] = ()
+
+
 def analyse(
     race: Race,
     competitors: Sequence[Competitor],
     series: dict[str, Series],
     as_of_ms: int | None = None,
+    settled: Settled | None = None,
 ) -> RaceAnalysis:
-    """Analyse the race from each competitor's readings, as of a moment (default: the end)."""
+    """Analyse the race from each competitor's readings, as of a moment (default: the end).
+
+    With ``settled`` (and no moment), glitch decisions and lead changes before
+    it are taken as they are, and only what came after is worked out.
+    """
     comps = sorted(competitors, key=lambda c: (c.position, c.handle))
     names = {c.handle: c.name for c in comps}
     stale = int(race.stale_after_s) * 1000
+    use = settled if as_of_ms is None else None
     glitches: list[Glitch] = []
     kept: list[Glitch] = []
     provisional: list[Glitch] = []
     clean: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    auto_masks: dict[str, np.ndarray] = {}
+    fresh_from: dict[str, int] = {}
     for comp in comps:
         s = series.get(comp.handle) or Series.empty(comp.handle)
-        auto = detect_glitches(s)
+        w = 0
+        if use is not None and s.auto is not None:
+            w = _back(s, int(np.searchsorted(s.at_ms, use.until_ms)), NEIGHBOUR_REACH)
+        auto = detect_glitches(s, w)
+        if w:
+            assert s.auto is not None
+            auto[:w] = s.auto[:w] & (s.user_flag[:w] == _USER_NONE)
+        if as_of_ms is None:
+            auto_masks[comp.handle] = auto
         user = s.user_flag == _USER_GLITCH
-        visible = np.ones(len(s), dtype=bool)
+        visible: np.ndarray | None = None
         if as_of_ms is not None:
             # A reading after the moment is unknown; a glitch is only known once
             # the reading after it has arrived.
             visible = s.at_ms <= as_of_ms
             auto = _glitches_known_at(s, auto, as_of_ms)
-        pending = _pending_last(s, visible & ~auto & ~user)
-        keep = visible & ~auto & ~user & ~pending
+        out = auto | user
+        usable = ~out if visible is None else visible & ~out
+        pending = _pending_last(s, usable)
+        keep = usable & ~pending
         for p_idx in np.nonzero(pending)[0]:
-            provisional.append(
-                Glitch(
-                    comp.handle,
-                    int(s.at_ms[p_idx]),
-                    int(s.count[p_idx]),
-                    int(s.ids[p_idx]) if s.ids[p_idx] >= 0 else None,
-                    BY_AUTO,
-                )
-            )
-        for g_idx in np.nonzero((auto | user) & visible)[0]:
-            glitches.append(
-                Glitch(
-                    comp.handle,
-                    int(s.at_ms[g_idx]),
-                    int(s.count[g_idx]),
-                    int(s.ids[g_idx]) if s.ids[g_idx] >= 0 else None,
-                    BY_USER if user[g_idx] else BY_AUTO,
-                )
-            )
-        for k_idx in np.nonzero((s.user_flag == _USER_OK) & visible)[0]:
-            kept.append(
-                Glitch(
-                    comp.handle,
-                    int(s.at_ms[k_idx]),
-                    int(s.count[k_idx]),
-                    int(s.ids[k_idx]) if s.ids[k_idx] >= 0 else None,
-                    BY_USER,
-                )
-            )
-        clean[comp.handle] = (s.at_ms[keep], s.count[keep])
+            provisional.append(_glitch(s, int(p_idx), BY_AUTO))
+        shown = out if visible is None else out & visible
+        for g_idx in np.nonzero(shown)[0]:
+            glitches.append(_glitch(s, int(g_idx), BY_USER if user[g_idx] else BY_AUTO))
+        ok = s.user_flag == _USER_OK
+        for k_idx in np.nonzero(ok if visible is None else ok & visible)[0]:
+            kept.append(_glitch(s, int(k_idx), BY_USER))
+        if keep.all():
+            clean[comp.handle] = (s.at_ms, s.count)
+        else:
+            clean[comp.handle] = (s.at_ms[keep], s.count[keep])
+        fresh_from[comp.handle] = int(s.at_ms[w]) if w < len(s) else 2**62
 
     end = as_of_ms
     if end is None:
@@ -313,15 +406,20 @@ def analyse(
     current_lead: int | None = None
     if len(comps) >= 2:
         a, b = comps[0].handle, comps[1].handle
-        lead_t, lead_v = lead_series(clean[a], clean[b], stale)
-        lead_changes, leader, current_lead = _leaders(lead_t, lead_v, a, b, end)
+        since: int | None = None
+        earlier: list[LeadChange] = []
+        if use is not None:
+            since = min(fresh_from[a], fresh_from[b])
+            earlier = [c for c in use.lead_changes if c.at_ms < since]
+        lead_changes, leader, current_lead, lead_t, lead_v = _lead(
+            clean[a], clean[b], a, b, stale, end, since, earlier
+        )
 
     crossings: dict[str, Crossing] = {}
     for comp in comps:
         t, c = clean[comp.handle]
-        hit = np.nonzero(c >= race.milestone)[0]
-        if hit.size:
-            i = int(hit[0])
+        i = _first_at_least(c, race.milestone)
+        if i is not None:
             crossings[comp.handle] = Crossing(comp.handle, int(t[i]), int(c[i]))
 
     winner: str | None = None
@@ -369,9 +467,45 @@ def analyse(
         stats=stats,
         kept=sorted(kept, key=lambda g: (g.at_ms, g.handle)),
         provisional=provisional,
+        auto=auto_masks,
     )
     result.events = derive_events(result, names)
     return result
+
+
+# Bump when the analysis changes what it decides, so stored results are redone.
+ANALYSIS_VERSION = 1
+
+
+def fingerprint(race: Race, competitors: Sequence[Competitor]) -> str:
+    """What stored results of an analysis depend on besides the readings."""
+    comps = sorted((c.position, c.handle) for c in competitors)
+    return json.dumps([ANALYSIS_VERSION, race.milestone, race.stale_after_s, comps])
+
+
+def settled_from(result: RaceAnalysis) -> Settled:
+    """What an analysis of everything stored settles: all but the last few readings."""
+    ends = []
+    for t, _ in result.clean.values():
+        if t.size:
+            ends.append(int(t[max(t.size - NEIGHBOUR_REACH, 0)]))
+    until = min(ends) if ends else -(2**62)
+    return Settled(until, tuple(c for c in result.lead_changes if c.at_ms < until))
+
+
+def _glitch(s: Series, i: int, by: str) -> Glitch:
+    sid = int(s.ids[i])
+    return Glitch(s.handle, int(s.at_ms[i]), int(s.count[i]), sid if sid >= 0 else None, by)
+
+
+def _first_at_least(c: np.ndarray, mark: int) -> int | None:
+    """The index of the first count at or above a mark, in pieces (no big temporaries)."""
+    for lo in range(0, c.size, DETECT_CHUNK):
+        hit = c[lo : lo + DETECT_CHUNK] >= mark
+        i = int(np.argmax(hit))
+        if hit[i]:
+            return lo + i
+    return None
 
 
 def _glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray:
@@ -399,10 +533,10 @@ def _pending_last(s: Series, usable: np.ndarray) -> np.ndarray:
     such a reading is held out of the figures rather than trusted.
     """
     pending = np.zeros(len(s), dtype=bool)
-    idx = np.nonzero(usable)[0]
-    if idx.size < 2:
+    idx = _last_two(usable)
+    if idx is None:
         return pending
-    last, prev = int(idx[-1]), int(idx[-2])
+    prev, last = idx
     if s.user_flag[last] != _USER_NONE:
         return pending
     a, b = float(s.count[prev]), float(s.count[last])
@@ -412,38 +546,146 @@ def _pending_last(s: Series, usable: np.ndarray) -> np.ndarray:
     return pending
 
 
+def _last_two(mask: np.ndarray) -> tuple[int, int] | None:
+    """The last two indices where a mask is true (looking back from the end only)."""
+    step = 64
+    end = mask.size
+    while True:
+        start = max(end - step, 0)
+        idx = np.nonzero(mask[start:])[0]
+        if idx.size >= 2:
+            return start + int(idx[-2]), start + int(idx[-1])
+        if start == 0:
+            return None
+        end, step = start, step * 8
+
+
 def lead_series(
-    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], stale_ms: int
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    stale_ms: int,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The lead of ``a`` over ``b`` at every moment either changes; NaN while undefined."""
+    """The lead of ``a`` over ``b`` at every moment either changes; NaN while undefined.
+
+    The moments are both competitors' reading times, plus the moment a reading
+    goes stale where the next one comes later than that; optionally only those
+    from ``start_ms`` up to ``end_ms`` (inclusive).
+    """
+    parts = list(_lead_pieces(a, b, stale_ms, start_ms, end_ms, chunk=2**62))
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return parts[0]
+
+
+def _lead_pieces(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    stale_ms: int,
+    start_ms: int | None,
+    end_ms: int | None,
+    chunk: int = LEAD_CHUNK,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The lead series in time order, a piece of about ``chunk`` moments at a time."""
     ta, ca = a
     tb, cb = b
     if ta.size == 0 or tb.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    times = np.unique(np.concatenate([ta, tb, ta + stale_ms + 1, tb + stale_ms + 1]))
-    lead = as_of(ta, ca, times, stale_ms) - as_of(tb, cb, times, stale_ms)
-    return times, lead
+        return
+    lo = int(min(ta[0], tb[0])) if start_ms is None else start_ms
+    top = 2**62 if end_ms is None else end_ms + 1
+    # Only readings from ``stale_ms`` before the start can go stale after it.
+    from_a = ta[int(np.searchsorted(ta, lo - stale_ms - 1)) :]
+    from_b = tb[int(np.searchsorted(tb, lo - stale_ms - 1)) :]
+    stale_points = np.concatenate(
+        [_stale_points(from_a, stale_ms), _stale_points(from_b, stale_ms)]
+    )
+    stale_points.sort()
+    ia = int(np.searchsorted(ta, lo))
+    ib = int(np.searchsorted(tb, lo))
+    while lo < top:
+        hi = top
+        if ia + chunk < ta.size:
+            hi = min(hi, int(ta[ia + chunk]))
+        if ib + chunk < tb.size:
+            hi = min(hi, int(tb[ib + chunk]))
+        ja = int(np.searchsorted(ta, hi))
+        jb = int(np.searchsorted(tb, hi))
+        s0, s1 = np.searchsorted(stale_points, [lo, hi])
+        times = np.concatenate([ta[ia:ja], tb[ib:jb], stale_points[s0:s1]])
+        # Each part is sorted: a stable sort merges the runs in linear time.
+        times.sort(kind="stable")
+        if times.size > 1:
+            times = times[np.concatenate(([True], times[1:] != times[:-1]))]
+        if times.size:
+            lead = as_of(ta, ca, times, stale_ms)
+            lead -= as_of(tb, cb, times, stale_ms)
+            yield times, lead
+        lo, ia, ib = hi, ja, jb
 
 
-def _leaders(
-    times: np.ndarray, lead: np.ndarray, a: str, b: str, end: int | None
-) -> tuple[list[LeadChange], str | None, int | None]:
-    """Lead changes, and the leader and lead as of ``end``."""
-    if end is not None:
-        upto = times <= end
-        times, lead = times[upto], lead[upto]
-    sign = np.sign(np.nan_to_num(lead, nan=0.0))
-    decided = np.nonzero(sign != 0)[0]
-    changes: list[LeadChange] = []
-    if decided.size > 1:
-        flips = decided[1:][np.diff(sign[decided]) != 0]
-        changes = [LeadChange(int(times[i]), a if sign[i] > 0 else b) for i in flips]
-    if lead.size == 0 or np.isnan(lead[-1]):
-        return changes, None, None
-    leader = None
-    if decided.size:
-        leader = a if sign[decided[-1]] > 0 else b
-    return changes, leader, int(abs(lead[-1]))
+def _stale_points(t: np.ndarray, stale_ms: int) -> np.ndarray:
+    """The moments readings go stale before the next one arrives (and after the last)."""
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    gaps = np.nonzero(np.diff(t) > stale_ms)[0]
+    return np.concatenate((t[gaps], t[-1:])) + (stale_ms + 1)
+
+
+def _lead(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    ha: str,
+    hb: str,
+    stale: int,
+    end: int | None,
+    since: int | None,
+    earlier: list[LeadChange],
+) -> tuple[list[LeadChange], str | None, int | None, np.ndarray, np.ndarray]:
+    """Lead changes, leader and lead as of ``end``, and the last piece of the lead series.
+
+    With ``since``, the changes before it are ``earlier`` and only the lead
+    from ``since`` on is worked out.
+    """
+    sign = 0
+    if since is not None:
+        if earlier:
+            sign = 1 if earlier[-1].leader == ha else -1
+        else:
+            sign = _first_sign(a, b, stale, since)
+    changes = list(earlier)
+    last_t = np.zeros(0, dtype=np.int64)
+    last_v = np.zeros(0)
+    for times, lead in _lead_pieces(a, b, stale, since, end):
+        signs = np.sign(np.nan_to_num(lead, nan=0.0))
+        decided = np.nonzero(signs != 0)[0]
+        if decided.size:
+            ds = signs[decided]
+            prev = np.concatenate(([sign], ds[:-1]))
+            flips = decided[(ds != prev) & (prev != 0)]
+            changes.extend(LeadChange(int(times[i]), ha if signs[i] > 0 else hb) for i in flips)
+            sign = int(ds[-1])
+        last_t, last_v = times, lead
+    if last_v.size == 0 and since is not None and end is not None:
+        # Nothing new since the settled part: the lead as of the end.
+        last_t = np.array([end], dtype=np.int64)
+        last_v = as_of(*a, last_t, stale) - as_of(*b, last_t, stale)
+    if last_v.size == 0 or np.isnan(last_v[-1]):
+        return changes, None, None, last_t, last_v
+    leader = None if sign == 0 else (ha if sign > 0 else hb)
+    return changes, leader, int(abs(last_v[-1])), last_t, last_v
+
+
+def _first_sign(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], stale: int, before: int
+) -> int:
+    """Who led first (1 for a, -1 for b, 0 for nobody) among the moments before ``before``."""
+    for _times, lead in _lead_pieces(a, b, stale, None, before - 1, chunk=4096):
+        signs = np.sign(np.nan_to_num(lead, nan=0.0))
+        decided = np.nonzero(signs != 0)[0]
+        if decided.size:
+            return int(signs[decided[0]])
+    return 0
 
 
 def _stats(
@@ -505,10 +747,10 @@ def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
             continue
         for n in thresholds:
             mark = race.milestone - n
-            hit = np.nonzero(c >= mark)[0]
-            if not hit.size or hit[0] == 0:
+            first = _first_at_least(c, mark)
+            if first is None or first == 0:
                 continue
-            i = int(hit[0])
+            i = first
             if c[i] >= race.milestone:
                 continue
             events.append(

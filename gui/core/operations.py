@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gui.core.analysis import RaceAnalysis, analyse
+from gui.core.analysis import RaceAnalysis, analyse, fingerprint, settled_from
 from gui.core.files import atomic_file
 from gui.core.importing import ImportReport, ParsedRow, Skipped, parse, read_text
 from gui.core.model import Event, Snapshot, iso_utc, ms_to_datetime
@@ -30,20 +30,24 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 def analyse_store(store: Store, as_of_ms: int | None = None) -> RaceAnalysis:
-    """Analyse everything stored in a session."""
-    return analyse(store.race(), store.competitors(), store.all_series(), as_of_ms)
+    """Analyse everything stored in a session (building on what it settled before)."""
+    race, comps = store.race(), store.competitors()
+    settled = store.settled(fingerprint(race, comps)) if as_of_ms is None else None
+    return analyse(race, comps, store.all_series(), as_of_ms, settled)
 
 
 def refresh_derived(store: Store, result: RaceAnalysis | None = None) -> RaceAnalysis:
-    """Store the glitch flags and derived events of an analysis of everything stored.
+    """Store the glitch flags, derived events and settled part of an analysis of everything.
 
     Analyses the store first unless the caller already has that analysis.
     """
     result = result or analyse_store(store)
-    store.record_auto_glitches(
-        g.snapshot_id for g in result.glitches if g.by == "auto" and g.snapshot_id is not None
-    )
-    store.sync_derived_events(result.events)
+    with store.write():
+        store.record_auto_glitches(
+            g.snapshot_id for g in result.glitches if g.by == "auto" and g.snapshot_id is not None
+        )
+        store.sync_derived_events(result.events)
+        store.set_settled(settled_from(result), fingerprint(result.race, result.competitors))
     return result
 
 

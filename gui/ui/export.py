@@ -160,12 +160,6 @@ class ChartFigure(RaceChart):
             self.show_range(int(x_range[0] * 1000), int(x_range[1] * 1000))
         if y_range is not None:
             self.setYRange(*y_range, padding=0)
-        for curve in self.curves.values():
-            # The figure clips its data to the range itself (below); pyqtgraph's own
-            # clipping and downsampling compare the data with the view and would not
-            # know about the shift.
-            curve.setDownsampling(auto=False)
-            curve.setClipToView(False)
         (x0, _), (y0, _) = self.getViewBox().viewRange()
         self._origin: tuple[float, float] | None = (x0, 0.0 if log_y else y0)
         self.refresh()
@@ -179,18 +173,15 @@ class ChartFigure(RaceChart):
         curve moved back into place, they keep their detail.
         """
         super().refresh()
+
+    def _set_curve(self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
         origin = getattr(self, "_origin", None)
         if origin is None:
+            super()._set_curve(curve, x, y)
             return
         ox, oy = origin
-        (x0, x1), _ = self.getViewBox().viewRange()
-        for handle, curve in self.curves.items():
-            t, c = self.session.analysis.clean.get(handle, (np.zeros(0), np.zeros(0)))
-            x = t / 1000.0
-            i0 = max(int(np.searchsorted(x, x0)) - 1, 0)
-            i1 = int(np.searchsorted(x, x1, side="right")) + 1
-            curve.setData(x[i0:i1] - ox, c[i0:i1].astype(np.float64) - oy)
-            curve.setPos(ox, oy)
+        curve.setData(x - ox, y - oy, skipFiniteCheck=True)
+        curve.setPos(ox, oy)
 
     def set_pixel_ratio(self, ratio: float) -> None:
         """Thicken the lines for a picture drawn at ``ratio`` (Qt keeps them one pixel)."""

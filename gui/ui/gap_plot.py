@@ -7,6 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QColor
 
+from gui.core import lod
 from gui.session import Session
 from gui.ui import fmt
 from gui.ui.race_chart import AXIS_WIDTH, RaceChart, ZoneDateAxis
@@ -42,15 +43,14 @@ class GapPlot(pg.PlotWidget):
         self.ahead = pg.PlotDataItem(fillLevel=0, connect="finite")
         self.behind = pg.PlotDataItem(fillLevel=0, connect="finite")
         for curve in (self.ahead, self.behind):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
             item.addItem(curve)
         item.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#333333", width=1)))
         self.changes = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen("#222222"))
         self.changes.setZValue(10)
         item.addItem(self.changes)
         self.apply_race()
-        chart.getViewBox().sigXRangeChanged.connect(self._fit_y)
+        self._shown: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))
+        chart.getViewBox().sigXRangeChanged.connect(self._draw)
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self.apply_race)
         self.refresh()
@@ -78,26 +78,35 @@ class GapPlot(pg.PlotWidget):
         """Redraw from the session's analysis."""
         analysis = self.session.analysis
         self.axis.utcOffset = self.chart.axis.utcOffset
-        t = analysis.lead_at_ms
-        lead = analysis.lead
-        if analysis.as_of_ms is not None and t.size:
-            keep = t <= analysis.as_of_ms
-            t, lead = t[keep], lead[keep]
-        x = t / 1000.0
-        self.ahead.setData(x, np.where(np.isnan(lead), np.nan, np.maximum(lead, 0)))
-        self.behind.setData(x, np.where(np.isnan(lead), np.nan, np.minimum(lead, 0)))
+        self._draw()
         spots = [
             {"pos": (c.at_ms / 1000, 0), "brush": pg.mkBrush(self.session.colour(c.leader))}
             for c in analysis.lead_changes
         ]
         self.changes.setData(spots)
-        self._fit_y()
 
     @Slot()
-    def _fit_y(self, *args: object) -> None:
+    def _draw(self, *args: object) -> None:
+        """The lead over the chart's visible range, at most M4 per pixel column."""
+        analysis = self.session.analysis
+        pair = analysis.pair
+        (x0, x1), _ = self.chart.getViewBox().viewRange()
+        t = np.zeros(0, dtype=np.int64)
+        lead = np.zeros(0)
+        if pair is not None:
+            pixels = max(int(self.getViewBox().width() * self.devicePixelRatioF()), 100)
+            stale = self.session.race.stale_after_s * 1000
+            a, b = analysis.clean[pair[0]], analysis.clean[pair[1]]
+            t, lead = lod.visible_lead(a, b, stale, x0 * 1000, x1 * 1000, pixels)
+        x = t / 1000.0
+        self.ahead.setData(x, np.where(np.isnan(lead), np.nan, np.maximum(lead, 0)))
+        self.behind.setData(x, np.where(np.isnan(lead), np.nan, np.minimum(lead, 0)))
+        self._shown = (t, lead)
+        self._fit_y()
+
+    def _fit_y(self) -> None:
         x0, x1 = self.chart.getViewBox().viewRange()[0]
-        t = self.session.analysis.lead_at_ms
-        lead = self.session.analysis.lead
+        t, lead = self._shown
         if not t.size:
             return
         i0 = max(int(np.searchsorted(t, x0 * 1000)) - 1, 0)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QContextMenuEvent, QFont
 from PySide6.QtWidgets import QMenu
 
+from gui.core import lod
 from gui.core.model import (
     FLAG_GLITCH,
     FLAG_NONE,
@@ -167,6 +168,8 @@ class RaceChart(pg.PlotWidget):
         vb.sigRangeChangedManually.connect(self._on_view_range_changed_manually)
         vb.sigYRangeChanged.connect(self._place_clamped_markers)
         vb.sigXRangeChanged.connect(self._place_clamped_markers)
+        vb.sigXRangeChanged.connect(self._draw_curves)
+        vb.sigResized.connect(self._draw_curves)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self.apply_race)
@@ -194,9 +197,8 @@ class RaceChart(pg.PlotWidget):
             name = f"{comp.name} (@{comp.handle})"
             curve = self.curves.get(comp.handle)
             if curve is None:
+                # The chart hands each curve only what the view needs (gui.core.lod).
                 curve = pg.PlotDataItem(connect="finite", skipFiniteCheck=True)
-                curve.setDownsampling(auto=True, method="peak")
-                curve.setClipToView(True)
                 item.addItem(curve)
                 self.curves[comp.handle] = curve
             curve.setPen(style)
@@ -204,6 +206,21 @@ class RaceChart(pg.PlotWidget):
             curve.setZValue(10 if head else 5)
             # The legend's labels are rich text: names from a file are shown as written.
             self.legend.addItem(curve, html.escape(name))
+
+    @Slot()
+    def _draw_curves(self, *args: object) -> None:
+        """Hand each curve the readings the visible range needs: at most M4 per pixel column."""
+        vb = self.getViewBox()
+        (x0, x1), _ = vb.viewRange()
+        pixels = max(int(vb.width() * self.devicePixelRatioF()), 100)
+        clean = self.session.analysis.clean
+        for handle, curve in self.curves.items():
+            t, c = clean.get(handle, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            ts, cs = lod.visible(t, c, x0 * 1000, x1 * 1000, pixels)
+            self._set_curve(curve, ts / 1000.0, cs.astype(np.float64))
+
+    def _set_curve(self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+        curve.setData(x, y, skipFiniteCheck=True)
 
     @Slot()
     def apply_race(self) -> None:
@@ -219,9 +236,7 @@ class RaceChart(pg.PlotWidget):
         """Redraw from the session's current analysis."""
         analysis = self.session.analysis
         race = self.session.race
-        for handle, curve in self.curves.items():
-            t, c = analysis.clean.get(handle, (np.zeros(0), np.zeros(0)))
-            curve.setData(t / 1000.0, c.astype(np.float64))
+        self._draw_curves()
         self.milestone_line.setValue(self._y(race.milestone))
         self.milestone_line.label.setFormat(f"Milestone {fmt.count(race.milestone)}")
 

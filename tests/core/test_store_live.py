@@ -91,8 +91,9 @@ def schema_one(path: Path) -> list[Event]:
         assert cols == ["id", "migration_set", "name", "applied_at"]
         conn.execute(
             "DELETE FROM _sqlite_migrations WHERE migration_set = 'photofinish'"
-            " AND name = '0002_source_events'"
+            " AND name IN ('0002_source_events', '0003_series_blocks')"
         )
+        conn.executescript(UNDO_BLOCKS)
         conn.execute("PRAGMA user_version = 1")
         conn.commit()
         assert "'source'" not in events_sql(conn)
@@ -102,10 +103,20 @@ def schema_one(path: Path) -> list[Event]:
     return [e for e in stored if e is not None]
 
 
-def test_schema_version_is_two():
-    assert SCHEMA_VERSION == 2
+UNDO_BLOCKS = """
+DROP TRIGGER series_blocks_after_insert;
+DROP TRIGGER series_blocks_after_delete;
+DROP TRIGGER series_blocks_after_update;
+DROP TABLE series_blocks;
+DROP TABLE derived_state;
+DROP INDEX snapshots_flagged;
+"""
+
+
+def test_schema_version_is_three():
+    assert SCHEMA_VERSION == 3
     with make() as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
         names = [
             r[0]
             for r in store.db.execute(
@@ -113,7 +124,7 @@ def test_schema_version_is_two():
                 " ORDER BY id"
             )
         ]
-        assert names == ["0001_initial", "0002_source_events"]
+        assert names == ["0001_initial", "0002_source_events", "0003_series_blocks"]
         assert store.add_event(Event(1, "source", "down", "a", origin=ORIGIN_SOURCE)) is not None
 
 
@@ -137,7 +148,7 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
     assert inspect_file(p) == 1
     with Store.open(p) as store:
         assert not store.read_only
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
         got = store.events()
         assert got == sorted(old_events, key=lambda e: e.at_ms)
         assert sorted(e.id for e in got) == sorted(e.id for e in old_events)
@@ -194,11 +205,11 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
                 " ORDER BY id"
             )
         ]
-        assert applied == ["0001_initial", "0002_source_events"]
+        assert applied == ["0001_initial", "0002_source_events", "0003_series_blocks"]
         assert "events_new" not in {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master")
         }
-    assert inspect_file(p) == 2
+    assert inspect_file(p) == 3
     # Opening again does not migrate twice.
     with Store.open(p) as again:
         assert [e.origin for e in again.events()].count(ORIGIN_SOURCE) == 1
@@ -253,19 +264,19 @@ def test_read_only_open_of_schema_one_changes_nothing(tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["old.db"]
 
 
-def test_inspect_file_says_a_schema_three_file_is_newer(tmp_path):
+def test_inspect_file_says_a_schema_four_file_is_newer(tmp_path):
     p = tmp_path / "future.db"
     make(p).close()
     conn = sqlite3.connect(p)
     conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA user_version = 3")
+    conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
     before = digest(p)
     with pytest.raises(SessionError, match="newer Photo Finish") as err:
         inspect_file(p)
-    assert "schema version 3" in err.value.problem
-    assert "reads up to 2" in err.value.problem
+    assert "schema version 4" in err.value.problem
+    assert "reads up to 3" in err.value.problem
     assert digest(p) == before
 
 
