@@ -251,6 +251,10 @@ class Session(QObject):
         self.store.restore_event(note)
         self._notes_changed()
 
+    def reading_id(self, handle: str, at_ms: int, count: int) -> int | None:
+        """The stored row id of a reading."""
+        return self.store.snapshot_id(handle, at_ms, count)
+
     def note(self, note_id: int) -> Event | None:
         """A note by id (None for a derived event or a missing one)."""
         event = self.store.event(note_id)

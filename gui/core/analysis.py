@@ -60,7 +60,7 @@ class Series:
     """One competitor's readings, sorted by time (then count), as parallel arrays."""
 
     handle: str
-    ids: np.ndarray
+    ids: np.ndarray  # row ids; empty when not loaded (see id_of)
     at_ms: np.ndarray
     count: np.ndarray
     user_flag: np.ndarray
@@ -119,15 +119,24 @@ class Series:
         auto = None
         if self.auto is not None:
             auto = np.concatenate([self.auto, np.zeros(len(add), bool)])
+        # Row ids stay unloaded when they were (a big session does not keep them).
+        ids = np.concatenate([self.ids, add.ids]) if self.ids.size == len(self) else self.ids
         return Series(
             self.handle,
-            np.concatenate([self.ids, add.ids]),
+            ids,
             np.concatenate([self.at_ms, add.at_ms]),
             np.concatenate([self.count, add.count]),
             np.concatenate([self.user_flag, add.user_flag]),
             rounded,
             auto,
         )
+
+    def id_of(self, i: int) -> int | None:
+        """The stored row id of reading ``i`` (None when unknown or not loaded)."""
+        if self.ids.size != self.at_ms.size:
+            return None
+        sid = int(self.ids[i])
+        return sid if sid >= 0 else None
 
     def part(self, lo: int, hi: int) -> Series:
         """The readings from index ``lo`` up to ``hi`` (views, not copies)."""
@@ -494,8 +503,7 @@ def settled_from(result: RaceAnalysis) -> Settled:
 
 
 def _glitch(s: Series, i: int, by: str) -> Glitch:
-    sid = int(s.ids[i])
-    return Glitch(s.handle, int(s.at_ms[i]), int(s.count[i]), sid if sid >= 0 else None, by)
+    return Glitch(s.handle, int(s.at_ms[i]), int(s.count[i]), s.id_of(i), by)
 
 
 def _first_at_least(c: np.ndarray, mark: int) -> int | None:
@@ -512,15 +520,8 @@ def _glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray
     """Auto glitches whose next usable reading is at or before ``as_of_ms``."""
     if not auto.any():
         return auto
-    seen = s.at_ms <= as_of_ms
-    truncated = Series(
-        s.handle,
-        s.ids[seen],
-        s.at_ms[seen],
-        s.count[seen],
-        s.user_flag[seen],
-        None if s.rounded is None else s.rounded[seen],
-    )
+    seen = int(np.searchsorted(s.at_ms, as_of_ms, side="right"))
+    truncated = s.part(0, seen)
     known = np.zeros_like(auto)
     known[: len(truncated)] = detect_glitches(truncated)
     return known

@@ -148,7 +148,11 @@ def _cuts(at_ms: np.ndarray) -> Iterator[tuple[int, int]]:
 
 
 def load(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, writable: bool
+    conn: sqlite3.Connection,
+    competitor_id: int,
+    rounded_like: str,
+    writable: bool,
+    with_ids: bool = True,
 ) -> Columns:
     """A competitor's readings in time order, from blocks plus the rows outside them.
 
@@ -160,7 +164,7 @@ def load(
         conn.execute("BEGIN")  # one consistent view while a recorder may be writing
     try:
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        out, gaps = _read(conn, competitor_id, rounded_like)
+        out, gaps = _read(conn, competitor_id, rounded_like, with_ids)
     finally:
         if own and conn.in_transaction:
             conn.execute("COMMIT")
@@ -170,7 +174,7 @@ def load(
 
 
 def _read(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str
+    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, with_ids: bool
 ) -> tuple[Columns, list[Columns]]:
     spans = conn.execute(
         "SELECT id, first_ms, last_ms, rows FROM series_blocks"
@@ -188,7 +192,7 @@ def _read(
     out: Columns = (
         np.empty(total, np.int64),
         np.empty(total, np.int64),
-        np.empty(total, np.int64),
+        np.empty(total if with_ids else 0, np.int64),
         np.empty(total, np.int8),
     )
     pos = 0
@@ -197,7 +201,8 @@ def _read(
         nonlocal pos
         n = cols[0].size
         for target, source in zip(out, cols, strict=True):
-            target[pos : pos + n] = source
+            if target.size:
+                target[pos : pos + n] = source
         pos += n
 
     for (block_id, _, _, rows), gap in zip(spans, gaps, strict=False):

@@ -44,7 +44,7 @@ def refresh_derived(store: Store, result: RaceAnalysis | None = None) -> RaceAna
     result = result or analyse_store(store)
     with store.write():
         store.record_auto_glitches(
-            g.snapshot_id for g in result.glitches if g.by == "auto" and g.snapshot_id is not None
+            (g.handle, g.at_ms, g.count) for g in result.glitches if g.by == "auto"
         )
         store.sync_derived_events(result.events)
         store.set_settled(settled_from(result), fingerprint(result.race, result.competitors))

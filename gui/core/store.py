@@ -532,8 +532,9 @@ class Store:
         """One competitor's readings as arrays, for the analysis."""
         cid = self._ids[handle]
         if blocks.has_blocks(self.db.conn):
+            # Row ids are not loaded: (competitor, time, count) names a reading too.
             at, count, ids, marks = blocks.load(
-                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only
+                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only, with_ids=False
             )
         else:
             at, count, ids, marks = blocks.load_rows(self.db.conn, cid, ROUNDED_SOURCES)
@@ -541,30 +542,25 @@ class Store:
             return Series.empty(handle)
         rounded = (marks & blocks.ROUNDED_MARK).astype(bool)
         user = marks & 3
+        auto = self._auto(cid, at, count)
         return Series(
-            handle,
-            ids,
-            at,
-            count,
-            user,
-            rounded if rounded.any() else None,
-            self._auto(cid, at, ids),
+            handle, _narrow(ids), at, _narrow(count), user, rounded if rounded.any() else None, auto
         )
 
-    def _auto(self, cid: int, at: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    def _auto(self, cid: int, at: np.ndarray, count: np.ndarray) -> np.ndarray:
         """Which of a competitor's readings are stored as automatic glitches."""
         auto = np.zeros(at.size, dtype=bool)
         # On the small partial index of flagged readings, not the competitor's 5 million.
         index = " INDEXED BY snapshots_flagged" if blocks.has_blocks(self.db.conn) else ""
         rows = self.db.execute(
-            f"SELECT at_ms, id, competitor_id FROM snapshots{index}"  # noqa: S608
+            f"SELECT at_ms, count, competitor_id FROM snapshots{index}"  # noqa: S608
             " WHERE flagged_by != '' AND flagged_by = 'auto' AND flag = 'glitch'"
         ).fetchall()
-        for at_ms, sid, owner in rows:
+        for at_ms, value, owner in rows:
             if owner != cid:
                 continue
             lo, hi = np.searchsorted(at, [at_ms, at_ms + 1])
-            auto[lo:hi] |= ids[lo:hi] == sid
+            auto[lo:hi] |= count[lo:hi] == value
         return auto
 
     def all_series(self) -> dict[str, Series]:
@@ -591,12 +587,20 @@ class Store:
         ).fetchone()
         return None if row is None else (str(row[0]), str(row[1]), self._handles[row[2]])
 
-    def record_auto_glitches(self, snapshot_ids: Iterable[int]) -> None:
-        """Mark exactly these readings as auto-detected glitches; user decisions stay.
+    def snapshot_id(self, handle: str, at_ms: int, count: int) -> int | None:
+        """The row id of a competitor's reading at a time with a count (None if there is none)."""
+        row = self.db.execute(
+            "SELECT id FROM snapshots WHERE competitor_id = ? AND at_ms = ? AND count = ?",
+            [self._ids.get(handle, -1), int(at_ms), int(count)],
+        ).fetchone()
+        return None if row is None else int(row[0])
 
-        Only the readings whose mark changes are written.
+    def record_auto_glitches(self, readings: Iterable[tuple[str, int, int]]) -> None:
+        """Mark exactly these readings (handle, time, count) as automatic glitches.
+
+        User decisions stay; only the readings whose mark changes are written.
         """
-        wanted = set(snapshot_ids)
+        wanted = {sid for r in readings if (sid := self.snapshot_id(*r)) is not None}
         with self.write():
             if blocks.has_blocks(self.db.conn):
                 flagged = "flagged_by != '' AND flagged_by = 'auto'"  # on the partial index
@@ -881,6 +885,13 @@ class Store:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """32-bit integers when every value fits (half the memory for millions of readings)."""
+    if values.size and values.min() >= -(2**31) and values.max() < 2**31:
+        return values.astype(np.int32)
+    return values
 
 
 def write_problem(path: Path) -> str | None:

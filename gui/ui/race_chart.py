@@ -474,11 +474,11 @@ class RaceChart(pg.PlotWidget):
         left = vb.mapSceneToView(QPointF(scene_pos.x() - radius_px, scene_pos.y()))
         half_ms = abs(here.x() - left.x()) * 1000
         at_ms = here.x() * 1000
-        glitch_ids = {g.snapshot_id for g in self.session.analysis.glitches}
+        glitches = {(g.handle, g.at_ms, g.count) for g in self.session.analysis.glitches}
         (_, _), (y0, y1) = vb.viewRange()
         top = y1 - (y1 - y0) * 0.06
         as_of = self.session.as_of_ms
-        best: tuple[float, Reading] | None = None
+        best: tuple[float, str, int, int, bool, int] | None = None
         for comp in self.session.competitors:
             s = self.session.series.get(comp.handle)
             if s is None or not len(s):
@@ -489,19 +489,20 @@ class RaceChart(pg.PlotWidget):
                 t = int(s.at_ms[i])
                 if as_of is not None and t > as_of:
                     break
-                sid = int(s.ids[i])
-                glitch = sid in glitch_ids
-                y = self._y(int(s.count[i]))
+                count = int(s.count[i])
+                glitch = (comp.handle, t, count) in glitches
+                y = self._y(count)
                 if glitch:
                     y = min(y, top)
                 p = vb.mapViewToScene(QPointF(t / 1000, y))
                 d = float(np.hypot(p.x() - scene_pos.x(), p.y() - scene_pos.y()))
                 if d <= radius_px and (best is None or d < best[0]):
-                    best = (
-                        d,
-                        Reading(sid, comp.handle, t, int(s.count[i]), glitch, int(s.user_flag[i])),
-                    )
-        return best[1] if best else None
+                    best = (d, comp.handle, t, count, glitch, int(s.user_flag[i]))
+        if best is None:
+            return None
+        _, handle, t, count, glitch, user_flag = best
+        sid = self.session.reading_id(handle, t, count)
+        return None if sid is None else Reading(sid, handle, t, count, glitch, user_flag)
 
     def context_menu_at(self, widget_pos: QPoint) -> QMenu:
         """The chart's context menu for a point of the widget (built, not shown)."""

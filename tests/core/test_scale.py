@@ -37,8 +37,7 @@ def make_store(n: int = 3000, seed: int = 1) -> Store:
 
 def same(x: Series, y: Series) -> bool:
     return all(
-        np.array_equal(getattr(x, f), getattr(y, f))
-        for f in ("ids", "at_ms", "count", "user_flag")
+        np.array_equal(getattr(x, f), getattr(y, f)) for f in ("at_ms", "count", "user_flag")
     )
 
 
@@ -64,7 +63,8 @@ def test_loading_packs_blocks_and_gives_the_same_readings(small_blocks):
     assert same(first, again)
     at, count, ids, _ = rows_series(store, "a")
     assert np.array_equal(again.at_ms, at) and np.array_equal(again.count, count)
-    assert np.array_equal(again.ids, ids)
+    assert again.ids.size == 0  # not kept in memory: looked up when needed
+    assert store.snapshot_id("a", int(at[1234]), int(count[1234])) == int(ids[1234])
 
 
 def test_a_reading_inside_a_block_undoes_only_that_block(small_blocks):
@@ -84,15 +84,15 @@ def test_hand_flags_and_deletes_undo_blocks_but_automatic_flags_do_not(small_blo
     store = make_store()
     s = store.series("a")
     before = block_count(store)
-    store.record_auto_glitches([int(s.ids[500]), int(s.ids[1500])])
+    store.record_auto_glitches([("a", int(s.at_ms[i]), int(s.count[i])) for i in (500, 1500)])
     assert block_count(store) == before
     assert store.series("a").auto is not None
     assert store.series("a").auto[[500, 1500]].all()
-    store.set_flag(int(s.ids[700]), "glitch")
+    store.set_flag(store.snapshot_id("a", int(s.at_ms[700]), int(s.count[700])), "glitch")
     assert block_count(store) == before - 1
     assert store.series("a").user_flag[700] == 1
     fresh = store.series("a")
-    store.delete_snapshot(int(fresh.ids[2100]))
+    store.delete_snapshot(store.snapshot_id("a", int(fresh.at_ms[2100]), int(fresh.count[2100])))
     assert len(store.series("a")) == len(fresh) - 1
 
 

@@ -95,7 +95,7 @@ def test_user_flag_is_kept_when_auto_flags_change():
     store = make()
     rows = store.append([Snapshot(i, "a", 10) for i in range(3)])
     store.set_flag(rows[0].id, "glitch")
-    store.record_auto_glitches([rows[0].id, rows[1].id])
+    store.record_auto_glitches([(r.handle, r.at_ms, r.count) for r in rows[:2]])
     flags = store.db.execute("SELECT flag, flagged_by FROM snapshots ORDER BY id").fetchall()
     assert flags == [("glitch", "user"), ("glitch", "auto"), ("", "")]
     store.record_auto_glitches([])

@@ -191,6 +191,7 @@ def test_log_follows_the_end_unless_scrolled_up(qtbot, window):
     session = window.session
     log = window.log_panel
     window.resize(1280, 720)
+    log.view.setMaximumHeight(300)  # short enough that the log scrolls
     session.set_as_of(1239940000000)  # 03:46 UTC, before CNN retakes the lead
     qtbot.wait(50)
     scroll = log.view.verticalScrollBar()

@@ -219,14 +219,17 @@ def test_flag_a_reading_as_glitch_recomputes_the_figures(window):
     session = window.session
     s = session.series["aplusk"]
     i = len(s) - 40
-    at_ms, count, sid = int(s.at_ms[i]), int(s.count[i]), int(s.ids[i])
+    at_ms, count = int(s.at_ms[i]), int(s.count[i])
+    sid = session.reading_id("aplusk", at_ms, count)
     chart = window.chart
     chart.show_range(at_ms - 600_000, at_ms + 600_000)
     menu = chart.context_menu_at(_widget_pos(chart, at_ms, count))
     flag = next(a for a in menu.actions() if a.objectName() == "flagReading")
     before_points = len(session.analysis.clean["aplusk"][0])
     flag.trigger()
-    assert (sid, "user") in [(g.snapshot_id, g.by) for g in session.analysis.glitches]
+    assert ("aplusk", at_ms, count, "user") in [
+        (g.handle, g.at_ms, g.count, g.by) for g in session.analysis.glitches
+    ]
     assert len(session.analysis.clean["aplusk"][0]) == before_points - 1
     text = next(e.text for e in session.events if e.key == f"glitch:aplusk:{at_ms}:{count}")
     assert "by hand" in text
