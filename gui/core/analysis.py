@@ -388,18 +388,20 @@ def analyse(
         out = auto | user
         usable = ~out if visible is None else visible & ~out
         pending = _pending_last(s, usable)
-        keep = usable & ~pending
-        for p_idx in np.nonzero(pending)[0]:
-            provisional.append(_glitch(s, int(p_idx), BY_AUTO))
-        shown = out if visible is None else out & visible
-        for g_idx in np.nonzero(shown)[0]:
-            glitches.append(_glitch(s, int(g_idx), BY_USER if user[g_idx] else BY_AUTO))
+        p_idx = np.flatnonzero(pending)
+        provisional.extend(_glitch(s, int(i), BY_AUTO) for i in p_idx)
+        shown = np.flatnonzero(out if visible is None else out & visible)
+        glitches.extend(
+            _glitch(s, int(i), BY_USER if user[i] else BY_AUTO) for i in shown.tolist()
+        )
         ok = s.user_flag == _USER_OK
-        for k_idx in np.nonzero(ok if visible is None else ok & visible)[0]:
+        for k_idx in np.flatnonzero(ok if visible is None else ok & visible).tolist():
             kept.append(_glitch(s, int(k_idx), BY_USER))
-        if keep.all():
-            clean[comp.handle] = (s.at_ms, s.count)
+        if visible is None:
+            drop = np.union1d(shown, p_idx)
+            clean[comp.handle] = (_without(s.at_ms, drop), _without(s.count, drop))
         else:
+            keep = usable & ~pending
             clean[comp.handle] = (s.at_ms[keep], s.count[keep])
         fresh_from[comp.handle] = int(s.at_ms[w]) if w < len(s) else 2**62
 
@@ -504,6 +506,25 @@ def settled_from(result: RaceAnalysis) -> Settled:
 
 def _glitch(s: Series, i: int, by: str) -> Glitch:
     return Glitch(s.handle, int(s.at_ms[i]), int(s.count[i]), s.id_of(i), by)
+
+
+def _without(values: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """The values but those at the sorted indices ``drop``: copied run by run when they are few."""
+    if drop.size == 0:
+        return values
+    if drop.size > 10_000:
+        keep = np.ones(values.size, dtype=bool)
+        keep[drop] = False
+        return values[keep]
+    out = np.empty(values.size - drop.size, dtype=values.dtype)
+    pos = start = 0
+    for i in drop.tolist():
+        n = i - start
+        out[pos : pos + n] = values[start:i]
+        pos += n
+        start = i + 1
+    out[pos:] = values[start:]
+    return out
 
 
 def _first_at_least(c: np.ndarray, mark: int) -> int | None:
