@@ -336,26 +336,56 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import a file into a session."""
-    from gui.core.operations import import_file
+    """Import a file into a session, with progress on a terminal; Ctrl+C stops between batches."""
+    import signal
 
+    from gui.core.importing import SKIPPED_KEPT, ImportReport
+    from gui.core.operations import import_file_steps
+    from gui.core.steps import deferred_interrupts, run_with_progress
+
+    report = ImportReport()
     with Store.open(args.session) as store:
         if store.read_only:
             raise SessionError(args.session, "is read-only; nothing was imported")
-        report = import_file(store, args.file)
+        steps = import_file_steps(store, args.file, report)
+        with deferred_interrupts() as stop_asked:
+            try:
+                run_with_progress(
+                    steps,
+                    f"Importing {Path(args.file).name}",
+                    "bytes",
+                    sys.stderr,
+                    stop_asked=stop_asked,
+                )
+            except KeyboardInterrupt:
+                print(
+                    f"photofinish: import stopped; {report.imported:,} snapshots and "
+                    f"{report.annotations:,} annotations were stored before the stop "
+                    "(importing the file again adds the rest)",
+                    file=sys.stderr,
+                )
+                if stop_asked() == signal.SIGTERM:  # stopped, not interrupted: 128 + 15
+                    raise SystemExit(128 + signal.SIGTERM) from None
+                raise
     if args.json:
         print(json.dumps(report.as_json()))
+        if report.skipped_more:
+            print(
+                f"photofinish: import: the report lists the first {SKIPPED_KEPT:,} of "
+                f"{report.bad_lines:,} bad lines",
+                file=sys.stderr,
+            )
     else:
         print(
             f"Imported {report.imported:,} snapshots and {report.annotations:,} annotations; "
-            f"{report.duplicates:,} duplicates skipped; {len(report.skipped):,} bad lines."
+            f"{report.duplicates:,} duplicates skipped; {report.bad_lines:,} bad lines."
         )
         if report.competitors_added:
             print("New competitors: " + ", ".join(report.competitors_added))
         for s in report.skipped[:50]:
             print(f"  line {s.line}: {s.reason}", file=sys.stderr)
-        if len(report.skipped) > 50:
-            print(f"  ... and {len(report.skipped) - 50} more", file=sys.stderr)
+        if report.bad_lines > 50:
+            print(f"  ... and {report.bad_lines - 50:,} more", file=sys.stderr)
     return 0
 
 

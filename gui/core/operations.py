@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from contextlib import closing
+from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gui.core.analysis import RaceAnalysis, analyse, fingerprint, settled_from
 from gui.core.files import atomic_file
-from gui.core.importing import ImportReport, ParsedRow, Skipped, parse, read_text
-from gui.core.model import Event, Snapshot, iso_utc, ms_to_datetime
+from gui.core.importing import ImportReport, SnapshotRow, read_batches
+from gui.core.model import Event, iso_utc, ms_to_datetime
 from gui.core.steps import Progress, run_steps
 from gui.core.store import Store
 
@@ -51,61 +53,92 @@ def refresh_derived(store: Store, result: RaceAnalysis | None = None) -> RaceAna
     return result
 
 
+# A reading as the import writes it; flags keep their defaults (none yet).
+_INSERT_ROWS = (
+    "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source) VALUES (?, ?, ?, ?)"
+)
+
+
+def _store_rows(store: Store, rows: list[SnapshotRow]) -> int:
+    """Store one batch of readings in one transaction; returns how many were new."""
+    with store.write():
+        # rowcount counts the rows inserted, not what the triggers did.
+        added = int(store.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
+        # Older readings unsettle what an earlier analysis settled.
+        store.unsettle(min(r[1] for r in rows))
+    return added
+
+
+def import_file_steps(
+    store: Store, path: str | Path, report: ImportReport | None = None
+) -> Generator[Progress, None, ImportReport]:
+    """Import a CSV or JSON Lines file into a session, batch by batch, reporting progress.
+
+    Yields ``(bytes read, bytes in all)`` after each batch is read and returns
+    the report; ``report``, when given, is filled in as the import goes, so a
+    caller can say what was stored before a stop. Each batch of readings is
+    stored in one transaction. Closing the generator early stops between batches: the batches
+    stored so far stay. Raises ImportFileError, with nothing written, when the
+    file cannot be read.
+    """
+    report = report if report is not None else ImportReport()
+    zone = zone_of(store.race().display_tz)
+
+    def competitor_id(handle: str) -> int:
+        try:
+            return store.competitor_id(handle)
+        except KeyError:
+            report.competitors_added.append(handle)
+            return int(store.add_competitor(handle).id or 0)
+
+    # Notes naming a competitor not (yet) in the session wait for the end, when a
+    # reading later in the file may have added it.
+    waiting: list[Event] = []
+    batches = read_batches(path, zone, competitor_id, str(path), IMPORT_BATCH)
+    with closing(batches):
+        for batch in batches:
+            for bad in batch.skipped:
+                report.skip(bad)
+            if batch.rows:
+                added = _store_rows(store, batch.rows)
+                report.imported += added
+                report.duplicates += len(batch.rows) - added
+            for event in batch.events:
+                if event.handle and not _known(store, event.handle):
+                    waiting.append(event)
+                else:
+                    _add_note(store, event, report)
+            yield batch.bytes_read, batch.bytes_total
+    for event in waiting:
+        if event.handle and not _known(store, event.handle):
+            event = replace(event, handle=None)
+        _add_note(store, event, report)
+    if report.imported:
+        refresh_derived(store)
+    return report
+
+
+def _known(store: Store, handle: str) -> bool:
+    try:
+        store.competitor_id(handle)
+    except KeyError:
+        return False
+    return True
+
+
+def _add_note(store: Store, event: Event, report: ImportReport) -> None:
+    if store.add_event(event) is None:
+        report.duplicates += 1
+    else:
+        report.annotations += 1
+
+
 def import_file(store: Store, path: str | Path) -> ImportReport:
     """Import a CSV or JSON Lines file into a session, batch by batch.
 
     Raises ImportFileError, with nothing written, when the file cannot be read.
     """
-    text = read_text(path)
-    zone = zone_of(store.race().display_tz)
-    rows = parse(text, zone, str(path))
-    # Peek so an unreadable format fails before anything is written.
-    first = next(rows, None)
-    report = ImportReport()
-    known = {c.handle for c in store.competitors()}
-    batch: list[Snapshot] = []
-    events: list[Event] = []
-
-    def flush() -> None:
-        if batch:
-            added = store.insert_snapshots(batch)
-            report.imported += added
-            report.duplicates += len(batch) - added
-            batch.clear()
-
-    def handle(row: ParsedRow | Skipped) -> None:
-        if isinstance(row, Skipped):
-            report.skipped.append(row)
-            return
-        if row.snapshot is not None:
-            snap = row.snapshot
-            if snap.handle not in known:
-                store.add_competitor(snap.handle)
-                known.add(snap.handle)
-                report.competitors_added.append(snap.handle)
-            batch.append(snap)
-            if len(batch) >= IMPORT_BATCH:
-                flush()
-        elif row.event is not None:
-            events.append(row.event)
-
-    if first is not None:
-        handle(first)
-    for row in rows:
-        handle(row)
-    flush()
-    for event in events:
-        if event.handle and event.handle not in known:
-            event = Event(
-                event.at_ms, event.kind, event.text, None, event.url, event.origin, event.key
-            )
-        if store.add_event(event) is None:
-            report.duplicates += 1
-        else:
-            report.annotations += 1
-    if report.imported:
-        refresh_derived(store)
-    return report
+    return cast(ImportReport, run_steps(import_file_steps(store, path)))
 
 
 def summary(store: Store, result: RaceAnalysis | None = None) -> dict[str, Any]:

@@ -526,10 +526,10 @@ class MainWindow(QMainWindow):
         if report.competitors_added:
             lines.append("New competitors: " + ", ".join(report.competitors_added))
         if report.skipped:
-            lines.append(f"{fmt.count(len(report.skipped))} lines could not be read:")
+            lines.append(f"{fmt.count(report.bad_lines)} lines could not be read:")
             lines += [f"  line {s.line}: {s.reason}" for s in report.skipped[:12]]
-            if len(report.skipped) > 12:
-                lines.append(f"  … and {fmt.count(len(report.skipped) - 12)} more")
+            if report.bad_lines > 12:
+                lines.append(f"  … and {fmt.count(report.bad_lines - 12)} more")
         notice(self, "Import finished", "\n".join(lines))
         return report
 
