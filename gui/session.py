@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -30,6 +31,9 @@ from gui.core.operations import refresh_derived, zone_of
 from gui.core.store import SessionError, Store
 
 log = logging.getLogger(__name__)
+
+# Readings arriving faster than this are analysed and drawn together, once a frame.
+FRAME_MS = 100
 
 
 class Session(QObject):
@@ -72,6 +76,11 @@ class Session(QObject):
         self._data_version = store.data_version()
         self._watch = QTimer(self)
         self._watch.timeout.connect(self.check_file)
+        self._pending = False
+        self._last_flush = 0.0
+        self._frame = QTimer(self)
+        self._frame.setSingleShot(True)
+        self._frame.timeout.connect(self._flush)
 
     # -- other processes -------------------------------------------------------------
     def watch_file(self, interval_ms: int = 1500) -> None:
@@ -80,8 +89,13 @@ class Session(QObject):
             self._watch.start(interval_ms)
 
     def stop_watching(self) -> None:
-        """Stop looking at the file (before it is closed)."""
+        """Stop looking at the file, after showing what is still pending (before it is closed)."""
         self._watch.stop()
+        try:
+            self.flush()
+        except sqlite3.Error as exc:
+            log.warning("Could not store the last analysis: %s", exc)
+        self._frame.stop()
 
     @Slot()
     def check_file(self) -> bool:
@@ -145,6 +159,7 @@ class Session(QObject):
     # -- moving through time -------------------------------------------------------
     def set_as_of(self, at_ms: int | None) -> None:
         """Show the race as of a moment (``None``: everything)."""
+        self.flush()
         if at_ms == self.as_of_ms:
             return
         backwards = at_ms is not None and (self.as_of_ms is None or at_ms < self.as_of_ms)
@@ -166,12 +181,35 @@ class Session(QObject):
 
     # -- writing ---------------------------------------------------------------------
     def append(self, snapshots: list[Snapshot]) -> list[Snapshot]:
-        """Store new readings (live sources), re-analyse and tell the widgets."""
+        """Store new readings (live sources), re-analyse and tell the widgets.
+
+        The readings are stored at once. The analysis and the widgets follow at
+        most once a frame (:data:`FRAME_MS`): when readings pour in, the batches
+        of one frame are analysed and drawn together; :meth:`flush` settles at once.
+        """
         new = self.store.append(snapshots)
         if not new:
             return new
         self._max_id = max(self._max_id, *(s.id or 0 for s in new))
         self._grow(new)
+        self._pending = True
+        wait_ms = FRAME_MS - (time.monotonic() - self._last_flush) * 1000
+        if wait_ms <= 0:
+            self._flush()
+        elif not self._frame.isActive():
+            self._frame.start(int(wait_ms) + 1)
+        return new
+
+    def flush(self) -> None:
+        """Analyse and show readings still waiting for the next frame, now."""
+        if self._pending:
+            self._flush()
+
+    @Slot()
+    def _flush(self) -> None:
+        self._frame.stop()
+        self._pending = False
+        self._last_flush = time.monotonic()
         self._complete = self._analyse_all()
         refresh_derived(self.store, self._complete)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
@@ -187,7 +225,6 @@ class Session(QObject):
             self._shown.update(self._event_id(e) for e in added)
             self.events_added.emit(added)
         self.analysis_changed.emit()
-        return new
 
     # -- notes -----------------------------------------------------------------------------
     def _check_writable(self) -> None:
@@ -303,6 +340,8 @@ class Session(QObject):
 
     def _data_changed(self) -> None:
         """Readings or race settings changed: analyse again, then show."""
+        self._pending = False
+        self._frame.stop()
         self._complete = self._analyse_all()
         if not self.read_only:
             refresh_derived(self.store, self._complete)

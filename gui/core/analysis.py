@@ -391,9 +391,7 @@ def analyse(
         p_idx = np.flatnonzero(pending)
         provisional.extend(_glitch(s, int(i), BY_AUTO) for i in p_idx)
         shown = np.flatnonzero(out if visible is None else out & visible)
-        glitches.extend(
-            _glitch(s, int(i), BY_USER if user[i] else BY_AUTO) for i in shown.tolist()
-        )
+        glitches.extend(_glitch(s, int(i), BY_USER if user[i] else BY_AUTO) for i in shown.tolist())
         ok = s.user_flag == _USER_OK
         for k_idx in np.flatnonzero(ok if visible is None else ok & visible).tolist():
             kept.append(_glitch(s, int(k_idx), BY_USER))

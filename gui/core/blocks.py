@@ -2,9 +2,10 @@
 
 The ``snapshots`` table stays the truth. Each competitor's readings, in time
 order, are also packed into blocks of about :data:`BLOCK_ROWS` rows: one BLOB
-holding the times, counts, row ids and marks (hand flags, rounding) as NumPy
-columns. Reading 5 million rows one by one through ``sqlite3`` takes seconds;
-reading 80 blobs takes a fraction of one.
+holding the times, counts and marks (hand flags, rounding) as NumPy columns
+(no row ids: a competitor, a time and a count name a reading). Reading 5
+million rows one by one through ``sqlite3`` takes seconds; reading 80 blobs
+takes a fraction of one.
 
 A block covers every reading of its competitor from ``first_ms`` to
 ``last_ms`` inclusive. Triggers delete any block that a change to
@@ -75,37 +76,40 @@ def schema_statements() -> list[str]:
     return out
 
 
-# One reading's columns, as the analysis wants them: the hand decision is
-# 1 (glitch) or 2 (real) only when a user made it.
+# Times and counts (on the index alone), then the marks of the few readings that
+# have one: the hand decision is 1 (glitch) or 2 (real) only when a user made it.
 _ROW_SQL = (
-    "SELECT at_ms, count, id,"
+    "SELECT at_ms, count FROM snapshots WHERE competitor_id = ? AND at_ms > ? AND at_ms < ?"
+    " ORDER BY at_ms, count"
+)
+_MARK_SQL = (
+    "SELECT at_ms, count,"
     " (CASE WHEN flagged_by = 'user' THEN"
     " (CASE flag WHEN 'glitch' THEN 1 WHEN 'ok' THEN 2 ELSE 0 END) ELSE 0 END)"
     " + (CASE WHEN source LIKE ? THEN 4 ELSE 0 END)"
     " FROM snapshots WHERE competitor_id = ? AND at_ms > ? AND at_ms < ?"
-    " ORDER BY at_ms, count, id"
+    " AND (flagged_by = 'user' OR source LIKE ?)"
 )
 
-Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def pack(at_ms: np.ndarray, count: np.ndarray, ids: np.ndarray, marks: np.ndarray) -> bytes:
+def pack(at_ms: np.ndarray, count: np.ndarray, marks: np.ndarray) -> bytes:
     """One block's columns as one BLOB."""
     return b"".join(
         np.ascontiguousarray(a, dtype=d).tobytes()
-        for a, d in ((at_ms, "<i8"), (count, "<i8"), (ids, "<i8"), (marks, "<i1"))
+        for a, d in ((at_ms, "<i8"), (count, "<i8"), (marks, "<i1"))
     )
 
 
 def unpack(data: bytes, rows: int) -> Columns:
     """A BLOB's columns (read-only views on the bytes)."""
-    if len(data) != rows * 25:
+    if len(data) != rows * 17:
         raise ValueError(f"a block of {rows} readings has {len(data)} bytes")
     at = np.frombuffer(data, "<i8", rows, 0)
     count = np.frombuffer(data, "<i8", rows, rows * 8)
-    ids = np.frombuffer(data, "<i8", rows, rows * 16)
-    marks = np.frombuffer(data, "<i1", rows, rows * 24)
-    return at, count, ids, marks
+    marks = np.frombuffer(data, "<i1", rows, rows * 16)
+    return at, count, marks
 
 
 def has_blocks(conn: sqlite3.Connection) -> bool:
@@ -119,15 +123,16 @@ def has_blocks(conn: sqlite3.Connection) -> bool:
 def _rows_between(
     conn: sqlite3.Connection, competitor_id: int, rounded_like: str, after: int, before: int
 ) -> Columns:
-    cur = conn.execute(_ROW_SQL, [rounded_like, competitor_id, after, before])
-    flat = np.fromiter(chain.from_iterable(cur), dtype=np.int64)
-    table = flat.reshape(-1, 4)
-    return (
-        np.ascontiguousarray(table[:, 0]),
-        np.ascontiguousarray(table[:, 1]),
-        np.ascontiguousarray(table[:, 2]),
-        table[:, 3].astype(np.int8),
-    )
+    cur = conn.execute(_ROW_SQL, [competitor_id, after, before])
+    table = np.fromiter(chain.from_iterable(cur), dtype=np.int64).reshape(-1, 2)
+    at, count = np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
+    marks = np.zeros(at.size, dtype=np.int8)
+    for t, c, mark in conn.execute(
+        _MARK_SQL, [rounded_like, competitor_id, after, before, rounded_like]
+    ):
+        lo, hi = np.searchsorted(at, [t, t + 1])
+        marks[lo:hi][count[lo:hi] == c] = mark
+    return at, count, marks
 
 
 def _cuts(at_ms: np.ndarray) -> Iterator[tuple[int, int]]:
@@ -148,11 +153,7 @@ def _cuts(at_ms: np.ndarray) -> Iterator[tuple[int, int]]:
 
 
 def load(
-    conn: sqlite3.Connection,
-    competitor_id: int,
-    rounded_like: str,
-    writable: bool,
-    with_ids: bool = True,
+    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, writable: bool
 ) -> Columns:
     """A competitor's readings in time order, from blocks plus the rows outside them.
 
@@ -164,7 +165,12 @@ def load(
         conn.execute("BEGIN")  # one consistent view while a recorder may be writing
     try:
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-        out, gaps = _read(conn, competitor_id, rounded_like, with_ids)
+        try:
+            out, gaps = _read(conn, competitor_id, rounded_like)
+        except (ValueError, TypeError) as exc:
+            # A damaged block: the rows themselves are the truth.
+            log.warning("Reading readings row by row, past a damaged block: %s", exc)
+            return load_rows(conn, competitor_id, rounded_like)
     finally:
         if own and conn.in_transaction:
             conn.execute("COMMIT")
@@ -174,7 +180,7 @@ def load(
 
 
 def _read(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, with_ids: bool
+    conn: sqlite3.Connection, competitor_id: int, rounded_like: str
 ) -> tuple[Columns, list[Columns]]:
     spans = conn.execute(
         "SELECT id, first_ms, last_ms, rows FROM series_blocks"
@@ -189,20 +195,14 @@ def _read(
         lower = last
     gaps.append(_rows_between(conn, competitor_id, rounded_like, lower, 2**63 - 1))
     total = sum(int(r[3]) for r in spans) + sum(g[0].size for g in gaps)
-    out: Columns = (
-        np.empty(total, np.int64),
-        np.empty(total, np.int64),
-        np.empty(total if with_ids else 0, np.int64),
-        np.empty(total, np.int8),
-    )
+    out: Columns = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int8))
     pos = 0
 
     def place(cols: Columns) -> None:
         nonlocal pos
         n = cols[0].size
         for target, source in zip(out, cols, strict=True):
-            if target.size:
-                target[pos : pos + n] = source
+            target[pos : pos + n] = source
         pos += n
 
     for (block_id, _, _, rows), gap in zip(spans, gaps, strict=False):

@@ -30,8 +30,10 @@ def visible(
     """
     if t.size == 0:
         return t, c
-    i0 = max(int(np.searchsorted(t, start_ms)) - 1, 0)
-    i1 = min(int(np.searchsorted(t, end_ms, side="right")) + 1, t.size)
+    # Integer keys: a float key makes searchsorted convert all of ``t`` first.
+    lo, hi = np.int64(start_ms), np.int64(np.ceil(end_ms))
+    i0 = max(int(np.searchsorted(t, lo)) - 1, 0)
+    i1 = min(int(np.searchsorted(t, hi, side="right")) + 1, t.size)
     n_out = max(pixels, 1) * POINTS_PER_PIXEL
     if i1 - i0 <= n_out:
         return t[i0:i1], c[i0:i1]
@@ -65,7 +67,8 @@ def visible_lead(
     n_out = max(pixels, 1) * POINTS_PER_PIXEL
     if n <= EXACT_LEAD_LIMIT:
         # From the moment before the range, so the area starts at the left edge.
-        first = max(int(np.searchsorted(ta, lo)) - 1, 0), max(int(np.searchsorted(tb, lo)) - 1, 0)
+        key = np.int64(lo)
+        first = max(int(np.searchsorted(ta, key)) - 1, 0), max(int(np.searchsorted(tb, key)) - 1, 0)
         begin = min(int(ta[first[0]]), int(tb[first[1]]))
         times, lead = lead_series(a, b, stale_ms, begin, hi + 1)
         if times.size <= n_out:
@@ -80,4 +83,4 @@ def visible_lead(
 
 
 def _count_between(t: np.ndarray, lo: int, hi: int) -> int:
-    return int(np.searchsorted(t, hi, side="right") - np.searchsorted(t, lo))
+    return int(np.searchsorted(t, np.int64(hi), side="right") - np.searchsorted(t, np.int64(lo)))

@@ -478,7 +478,7 @@ class Store:
             " flagged_by) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         ).rowcount
-        self._unsettle(min(r[1] for r in rows))
+        self.unsettle(min(r[1] for r in rows))
         return added
 
     def insert_arrays(
@@ -493,7 +493,7 @@ class Store:
                 zip(repeat(cid), at_ms.tolist(), count.tolist(), repeat(source), strict=False),
             ).rowcount
             if at_ms.size:
-                self._unsettle(int(at_ms.min()))
+                self.unsettle(int(at_ms.min()))
             return added
 
     def delete_snapshot(self, snapshot_id: int) -> Snapshot:
@@ -507,7 +507,7 @@ class Store:
             if row is None:
                 raise KeyError(snapshot_id)
             self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
-            self._unsettle(int(row[2]))
+            self.unsettle(int(row[2]))
         return Snapshot(row[2], self._handles[row[1]], row[3], row[4], row[5], row[6], row[0])
 
     def _max_snapshot_id(self) -> int:
@@ -532,19 +532,20 @@ class Store:
         """One competitor's readings as arrays, for the analysis."""
         cid = self._ids[handle]
         if blocks.has_blocks(self.db.conn):
-            # Row ids are not loaded: (competitor, time, count) names a reading too.
-            at, count, ids, marks = blocks.load(
-                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only, with_ids=False
+            at, count, marks = blocks.load(
+                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only
             )
         else:
-            at, count, ids, marks = blocks.load_rows(self.db.conn, cid, ROUNDED_SOURCES)
+            at, count, marks = blocks.load_rows(self.db.conn, cid, ROUNDED_SOURCES)
         if not at.size:
             return Series.empty(handle)
         rounded = (marks & blocks.ROUNDED_MARK).astype(bool)
         user = marks & 3
         auto = self._auto(cid, at, count)
+        # Row ids are not loaded: a competitor, a time and a count name a reading too.
+        no_ids = np.zeros(0, dtype=np.int64)
         return Series(
-            handle, _narrow(ids), at, _narrow(count), user, rounded if rounded.any() else None, auto
+            handle, no_ids, at, _narrow(count), user, rounded if rounded.any() else None, auto
         )
 
     def _auto(self, cid: int, at: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -578,7 +579,7 @@ class Store:
             )
             row = self.db.execute("SELECT at_ms FROM snapshots WHERE id = ?", [snapshot_id])
             for (at_ms,) in row.fetchall():
-                self._unsettle(int(at_ms))
+                self.unsettle(int(at_ms))
 
     def flag_of(self, snapshot_id: int) -> tuple[str, str, str] | None:
         """A reading's (flag, flagged_by, handle), or None when there is no such reading."""
@@ -651,7 +652,7 @@ class Store:
                 [("fingerprint", fingerprint), ("until_ms", settled.until_ms)],
             )
 
-    def _unsettle(self, at_ms: int) -> None:
+    def unsettle(self, at_ms: int) -> None:
         """Readings at or after ``at_ms`` changed: what was settled from there must be redone."""
         if blocks.has_blocks(self.db.conn):
             self.db.execute(

@@ -107,6 +107,8 @@ class RaceChart(pg.PlotWidget):
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
 
         self.curves: dict[str, pg.PlotDataItem] = {}
+        # Each curve's points as last handed over (times in ms, counts).
+        self._drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._sync_curves()
 
         self.milestone_line = pg.InfiniteLine(
@@ -217,6 +219,7 @@ class RaceChart(pg.PlotWidget):
         for handle, curve in self.curves.items():
             t, c = clean.get(handle, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             ts, cs = lod.visible(t, c, x0 * 1000, x1 * 1000, pixels)
+            self._drawn[handle] = (ts, cs)
             self._set_curve(curve, ts / 1000.0, cs.astype(np.float64))
 
     def _set_curve(self, curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
@@ -315,8 +318,15 @@ class RaceChart(pg.PlotWidget):
     def _fit_y(self, start_ms: int, end_ms: int) -> None:
         """Fit the head-to-head pair (and the milestone when it is near) in the view."""
         lo, hi = np.inf, -np.inf
+        (x0, x1), _ = self.getViewBox().viewRange()
+        # What is drawn keeps every pixel column's lowest and highest reading: when
+        # it covers the range, fitting to it is as good and needs no pass over millions.
+        drawn = x0 * 1000 <= start_ms and end_ms <= x1 * 1000
         for comp in self.session.competitors[:2]:
-            t, c = self.session.analysis.clean.get(comp.handle, (np.zeros(0), np.zeros(0)))
+            if drawn and comp.handle in self._drawn:
+                t, c = self._drawn[comp.handle]
+            else:
+                t, c = self.session.analysis.clean.get(comp.handle, (np.zeros(0), np.zeros(0)))
             if not t.size:
                 continue
             i0 = max(int(np.searchsorted(t, start_ms)) - 1, 0)
@@ -388,20 +398,35 @@ class RaceChart(pg.PlotWidget):
 
     # -- markers that stick to the edges of the view ------------------------------------
     def _place_clamped_markers(self, *args: object) -> None:
+        """Glitch crosses (held under the top) and note triangles (at the foot), in view only."""
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
         height = y1 - y0
         top = y1 - height * 0.06
         bottom = y0 + height * 0.04
-        glitch_spots = []
-        for x, count, key, tip, provisional in self._glitch_points:
-            y = min(self._y(count), top)
-            spot: dict[str, object] = {"pos": (x, y), "data": (key, tip)}
-            if provisional:
-                spot.update(symbol="o", pen=PROVISIONAL_PEN, brush=PROVISIONAL_BRUSH)
-            glitch_spots.append(spot)
-        self.glitches.setData(glitch_spots)
+        # Markers outside the visible range (with a view's width to spare) are left
+        # out: a long race has hundreds, and each range change places them again.
+        lo, hi = x0 - (x1 - x0), x1 + (x1 - x0)
+        shown = [g for g in self._glitch_points if lo <= g[0] <= hi]
+        if any(g[4] for g in shown):
+            spots: list[dict[str, object]] = []
+            for x, count, key, tip, provisional in shown:
+                spot: dict[str, object] = {"pos": (x, min(self._y(count), top)), "data": (key, tip)}
+                if provisional:
+                    spot.update(symbol="o", pen=PROVISIONAL_PEN, brush=PROVISIONAL_BRUSH)
+                spots.append(spot)
+            self.glitches.setData(spots)
+        else:
+            ys = np.minimum([self._y(g[1]) for g in shown], top) if shown else np.zeros(0)
+            self.glitches.setData(
+                x=np.array([g[0] for g in shown], dtype=np.float64),
+                y=np.asarray(ys, dtype=np.float64),
+                data=[(g[2], g[3]) for g in shown],
+            )
+        notes = [n for n in self._note_points if lo <= n[0] <= hi]
         self.notes.setData(
-            [{"pos": (x, bottom), "data": (key, text)} for x, key, text in self._note_points]
+            x=np.array([n[0] for n in notes], dtype=np.float64),
+            y=np.full(len(notes), bottom, dtype=np.float64),
+            data=[(key, text) for _, key, text in notes],
         )
 
     @staticmethod
@@ -483,8 +508,8 @@ class RaceChart(pg.PlotWidget):
             s = self.session.series.get(comp.handle)
             if s is None or not len(s):
                 continue
-            i0 = int(np.searchsorted(s.at_ms, at_ms - half_ms))
-            i1 = int(np.searchsorted(s.at_ms, at_ms + half_ms, side="right"))
+            i0 = int(np.searchsorted(s.at_ms, int(at_ms - half_ms)))
+            i1 = int(np.searchsorted(s.at_ms, int(at_ms + half_ms), side="right"))
             for i in range(i0, min(i1, i0 + 400)):
                 t = int(s.at_ms[i])
                 if as_of is not None and t > as_of:

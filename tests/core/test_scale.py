@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
 
@@ -61,10 +63,15 @@ def test_loading_packs_blocks_and_gives_the_same_readings(small_blocks):
     assert block_count(store) >= 10  # 3000 readings in blocks of about 250
     again = store.series("a")
     assert same(first, again)
-    at, count, ids, _ = rows_series(store, "a")
+    at, count, _ = rows_series(store, "a")
     assert np.array_equal(again.at_ms, at) and np.array_equal(again.count, count)
     assert again.ids.size == 0  # not kept in memory: looked up when needed
-    assert store.snapshot_id("a", int(at[1234]), int(count[1234])) == int(ids[1234])
+    sid = store.db.execute(
+        "SELECT id FROM snapshots WHERE competitor_id = ?"
+        " ORDER BY at_ms, count LIMIT 1 OFFSET 1234",
+        [store.competitor_id("a")],
+    ).fetchone()[0]
+    assert store.snapshot_id("a", int(at[1234]), int(count[1234])) == sid
 
 
 def test_a_reading_inside_a_block_undoes_only_that_block(small_blocks):
@@ -113,9 +120,16 @@ def test_readings_at_one_millisecond_stay_in_one_block(small_blocks):
         assert inside == rows
 
 
-def test_a_damaged_block_size_is_refused():
+def test_a_damaged_block_is_passed_over_for_the_rows(small_blocks, caplog):
     with pytest.raises(ValueError, match="block of 3 readings"):
         blocks.unpack(b"\0" * 10, 3)
+    store = make_store()
+    want = store.series("a")
+    store.db.execute("UPDATE series_blocks SET data = zeroblob(12) WHERE id = 1")
+    store.db.conn.commit()
+    got = store.series("a")
+    assert same(got, want)
+    assert "damaged block" in caplog.text
 
 
 # -- settled analyses -------------------------------------------------------------------------
@@ -220,3 +234,21 @@ def test_visible_lead_is_exact_where_the_range_is_small_and_true_where_it_is_lar
     assert times.size <= 2 * (4 * 300 + 2)
     want = analysis.as_of(t, a, times, stale) - analysis.as_of(t + 7_000, b, times, stale)
     assert np.allclose(lead, want, equal_nan=True)
+
+
+def test_importing_older_readings_unsettles_what_they_change(tmp_path):
+    from gui.core.operations import analyse_store, import_file, refresh_derived
+
+    store = make_store(3000, seed=6)
+    refresh_derived(store)
+    early = int(store.series("a").at_ms[200])
+    csv = tmp_path / "late.csv"
+    when = datetime.fromtimestamp((early + 5) / 1000, tz=UTC).isoformat(timespec="milliseconds")
+    csv.write_text(f"timestamp,competitor,count\n{when},a,1\n", encoding="utf-8")
+    report = import_file(store, csv)
+    assert report.imported == 1
+    settled = store.settled(analysis.fingerprint(store.race(), store.competitors()))
+    assert settled is not None and settled.until_ms >= early  # stored again after the import
+    quick, full = analyse_store(store), analysed(store)
+    assert_same_analysis(quick, full)
+    assert any(g.at_ms == early + 5 for g in full.glitches)

@@ -58,8 +58,14 @@ def test_add_note_stores_it_and_shows_it_in_log_and_chart(window, qtbot):
         ORIGIN_USER,
     )
     assert "CNN anchors ask viewers to follow" in log_rows(window)
+    # Markers are placed for the range in view (and a view's width either side).
+    window.chart.show_range(at - 3_600_000, at + 3_600_000)
     marks = [p.data()[1] for p in window.chart.notes.points()]
     assert "CNN anchors ask viewers to follow" in marks
+    window.chart.show_range(at + 30 * 3_600_000, at + 32 * 3_600_000)
+    assert "CNN anchors ask viewers to follow" not in [
+        p.data()[1] for p in window.chart.notes.points()
+    ]
     # Notes and derived events look different on the chart: notes are their own item.
     assert window.chart.notes is not window.chart.crossings
 

@@ -1,0 +1,66 @@
+"""Summary: how long ``photofinish summary`` takes on a 10-million-reading session.
+
+Target (issue 7): under 2 s on the 10-million session. Both sessions are copied
+to a temporary folder first (the command may store derived results in the
+file); each is then run once to warm up (page cache, anything stored on first
+use) and ``--runs`` times, alternating, with the bundled 2009 race as the
+baseline. The figure is the median wall time of the child process.
+
+    .venv/bin/python tests/bench/bench_summary.py [--session /tmp/pf/bench/m10.pfrace] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from benchlib import BIG, PYTHON, SAMPLE, compare, median, need, run_child, verdict
+
+TARGET_S = 2.0
+
+
+def copy_session(source: Path, folder: Path) -> Path:
+    """Copy a session file (and its write-ahead log, if it holds anything)."""
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    wal = source.with_name(source.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        shutil.copyfile(wal, target.with_name(target.name + "-wal"))
+    return target
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--session", type=Path, default=BIG)
+    parser.add_argument("--baseline", type=Path, default=SAMPLE)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"summary: {args.session} vs baseline {args.baseline}, {args.runs} runs", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        copies = {
+            "baseline": copy_session(need(args.baseline), Path(tmp)),
+            "big": copy_session(need(args.session), Path(tmp)),
+        }
+        times: dict[str, list[float]] = {k: [] for k in copies}
+        rss: dict[str, list[float]] = {k: [] for k in copies}
+        for run in range(args.runs + 1):
+            for key, path in copies.items():
+                seconds, peak, _ = run_child([PYTHON, "-m", "gui", "summary", str(path)])
+                if run == 0:
+                    print(f"  first run ({key}, not counted): {seconds:.2f} s", flush=True)
+                    continue
+                times[key].append(seconds)
+                rss[key].append(peak)
+    big, base = median(times["big"]), median(times["baseline"])
+    compare("summary wall time (median)", big, base, "s")
+    compare("summary peak RSS (max)", max(rss["big"]), max(rss["baseline"]), "MB", 0)
+    verdict("summary", big < TARGET_S, f"{big:.2f} s (target: under {TARGET_S} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

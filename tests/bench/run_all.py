@@ -1,0 +1,81 @@
+"""Run every benchmark of issue 7 in order and end with a table of their PASS/FAIL lines.
+
+    .venv/bin/python tests/bench/run_all.py [--quick] [--session /tmp/pf/bench/m10.pfrace]
+
+The full run takes about half an hour (the live soak alone is ten minutes, plus
+its warm-up); ``--quick`` takes a few minutes: fewer runs, and a one-minute
+soak. Each benchmark's own output is shown as it runs. Exits 0 unless a
+benchmark crashed; a failed target is a figure to report, not an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchlib import BIG, PYTHON, ROOT
+
+HERE = Path(__file__).resolve().parent
+
+
+def plan(quick: bool, session: Path) -> list[list[str]]:
+    """The benchmarks and their arguments, in order."""
+    big = ["--session", str(session)]
+    if quick:
+        return [
+            ["bench_open.py", *big, "--runs", "2"],
+            ["bench_pan.py", *big, "--runs", "1", "--steps", "100"],
+            ["bench_live.py", "--minutes", "1"],
+            ["bench_summary.py", *big, "--runs", "2"],
+            ["bench_startup.py", "--runs", "3"],
+        ]
+    return [
+        ["bench_open.py", *big],
+        ["bench_pan.py", *big],
+        ["bench_live.py"],
+        ["bench_summary.py", *big],
+        ["bench_startup.py"],
+    ]
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, a 1-minute soak")
+    parser.add_argument("--session", type=Path, default=BIG)
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str, str]] = []
+    crashed = False
+    for script, *rest in plan(args.quick, args.session):
+        print(f"\n=== {script} {' '.join(rest)}", flush=True)
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [PYTHON, str(HERE / script), *rest], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        found = 0
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            verdict, _, rest_of_line = line.partition("  ")
+            if verdict in ("PASS", "FAIL"):
+                target, _, detail = rest_of_line.strip().partition(": ")
+                rows.append((script, target, verdict, detail))
+                found += 1
+        code = proc.wait()
+        print(f"=== {script}: {time.perf_counter() - started:.0f} s", flush=True)
+        if code != 0 or not found:
+            crashed = True
+            rows.append((script, "(the benchmark)", "CRASH", f"exit status {code}"))
+
+    width = max(len(target) for _, target, _, _ in rows)
+    print("\nSummary" + (" (quick)" if args.quick else ""))
+    for _script, target, verdict, detail in rows:
+        print(f"  {verdict:<5}  {target:<{width}}  {detail}")
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
