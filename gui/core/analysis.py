@@ -614,9 +614,9 @@ def _lead_pieces(
         return
     lo = int(min(ta[0], tb[0])) if start_ms is None else start_ms
     top = 2**62 if end_ms is None else end_ms + 1
-    # Only readings from ``stale_ms`` before the start can go stale after it.
-    from_a = ta[int(np.searchsorted(ta, lo - stale_ms - 1)) :]
-    from_b = tb[int(np.searchsorted(tb, lo - stale_ms - 1)) :]
+    # Only readings from ``stale_ms`` before the start up to the end can go stale in between.
+    from_a = ta[int(np.searchsorted(ta, lo - stale_ms - 1)) : int(np.searchsorted(ta, top)) + 1]
+    from_b = tb[int(np.searchsorted(tb, lo - stale_ms - 1)) : int(np.searchsorted(tb, top)) + 1]
     stale_points = np.concatenate(
         [_stale_points(from_a, stale_ms), _stale_points(from_b, stale_ms)]
     )

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from gui.core import lod
 from gui.session import Session
 from gui.ui import fmt
-from gui.ui.race_chart import AXIS_WIDTH, RaceChart, ZoneDateAxis
+from gui.ui.race_chart import AXIS_WIDTH, RaceChart, ZoneDateAxis, light_grid
 
 
 def _brush(colour: str, alpha: int) -> object:
@@ -30,7 +30,7 @@ class GapPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        light_grid(item)
         left = item.getAxis("left")
         left.setWidth(AXIS_WIDTH)
         left.enableAutoSIPrefix(False)
@@ -51,6 +51,7 @@ class GapPlot(pg.PlotWidget):
         self.apply_race()
         self._shown: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))
         chart.getViewBox().sigXRangeChanged.connect(self._draw)
+        chart.range_settled.connect(self.getViewBox().updateMatrix)
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self.apply_race)
         self.refresh()

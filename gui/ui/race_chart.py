@@ -35,6 +35,9 @@ PROVISIONAL_PEN = pg.mkPen("#d68000", width=2)
 PROVISIONAL_BRUSH = pg.mkBrush(255, 255, 255, 0)
 
 
+GRID_COLOUR = "#ececec"
+
+
 class ZoneDateAxis(pg.DateAxisItem):
     """A date axis that labels ticks in the race's display zone."""
 
@@ -65,6 +68,17 @@ class ZoneDateAxis(pg.DateAxisItem):
         return out
 
 
+def light_grid(item: pg.PlotItem) -> None:
+    """Grid lines in an opaque light grey: blending translucent lines cost more than the curves."""
+    item.showGrid(x=True, y=True)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        # Major and minor lines only, opaque, and behind the curves, legend and labels.
+        axis.setStyle(tickAlpha=255, maxTickLevel=1)
+        axis.setTickPen(pg.mkPen(GRID_COLOUR))
+        axis.setZValue(-100)
+
+
 def pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> object:
     """A cosmetic pen in a competitor's colour."""
     c = QColor(colour)
@@ -82,6 +96,7 @@ class RaceChart(pg.PlotWidget):
     following_changed = Signal(bool)
     note_requested = Signal(object)  # UTC ms picked on the chart (beyond 32 bits)
     flag_requested = Signal(int, str)  # snapshot id, flag
+    range_settled = Signal()  # a range change was applied (linked plots follow)
 
     def __init__(self, session: Session, parent: object = None) -> None:
         self.session = session
@@ -95,7 +110,7 @@ class RaceChart(pg.PlotWidget):
         self._note_points: list[tuple[float, str, str]] = []
 
         item = self.getPlotItem()
-        item.showGrid(x=True, y=True, alpha=0.15)
+        light_grid(item)
         item.setMenuEnabled(False)
         item.getAxis("left").setWidth(AXIS_WIDTH)
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -195,7 +210,7 @@ class RaceChart(pg.PlotWidget):
         self.legend.clear()
         for i, comp in enumerate(self.session.competitors):
             head = i < 2
-            style = pen(comp.colour, 2.4 if head else 1.4, 255 if head else 150, dash=not head)
+            style = pen(comp.colour, 2.0 if head else 1.4, 255 if head else 150, dash=not head)
             name = f"{comp.name} (@{comp.handle})"
             curve = self.curves.get(comp.handle)
             if curve is None:
@@ -314,6 +329,7 @@ class RaceChart(pg.PlotWidget):
         x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
         self.setXRange(x0, x1, padding=0)
         self._fit_y(int(x0 * 1000), end)
+        self.settle()
 
     def _fit_y(self, start_ms: int, end_ms: int) -> None:
         """Fit the head-to-head pair (and the milestone when it is near) in the view."""
@@ -378,6 +394,7 @@ class RaceChart(pg.PlotWidget):
         t = at_ms / 1000
         self.setXRange(t - half, t + half, padding=0)
         self._fit_y(int((t - half) * 1000), int((t + half) * 1000))
+        self.settle()
         self.selected_line.setValue(t)
         self.selected_line.show()
 
@@ -386,6 +403,16 @@ class RaceChart(pg.PlotWidget):
         self.set_following(False)
         self.setXRange(start_ms / 1000, end_ms / 1000, padding=0)
         self._fit_y(start_ms, end_ms)
+        self.settle()
+
+    def settle(self) -> None:
+        """Apply a range change to the view now, so the next frame paints it once.
+
+        pyqtgraph otherwise applies it while painting, which moves every item
+        and asks for a second paint of the whole chart.
+        """
+        self.getViewBox().updateMatrix()
+        self.range_settled.emit()
 
     def fit_all(self) -> None:
         """Show the whole race."""
@@ -395,6 +422,7 @@ class RaceChart(pg.PlotWidget):
         self.set_following(False)
         self.setXRange(span[0] / 1000, span[1] / 1000, padding=0.02)
         self._fit_y(span[0], span[1])
+        self.settle()
 
     # -- markers that stick to the edges of the view ------------------------------------
     def _place_clamped_markers(self, *args: object) -> None:
