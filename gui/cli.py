@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gui import paths
-from gui.core.importing import ImportFileError
+from gui.core.errors import ImportFileError
 from gui.core.model import Competitor, Race
 from gui.core.store import SessionError, Store
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from zoneinfo import ZoneInfo
 
+from gui.core.errors import ImportFileError
 from gui.core.model import KIND_NOTE, ORIGIN_IMPORTED, Event, Snapshot, datetime_to_ms
 
 CSV_COLUMNS = ("timestamp", "competitor", "count")
@@ -27,10 +28,6 @@ _EPOCH = re.compile(r"^-?\d+(\.\d+)?$")
 _TOO_BIG = 2**63  # SQLite stores whole numbers in 64 bits
 SKIPPED_KEPT = 1_000
 """Bad lines listed in an import's report, with their reasons; any more are only counted."""
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read: nothing is imported."""
 
 
 @dataclass

@@ -9,16 +9,18 @@ from contextlib import closing
 from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gui.core.analysis import RaceAnalysis, analyse, fingerprint, settled_from
 from gui.core.files import atomic_file
-from gui.core.importing import ImportReport, SnapshotRow, read_batches
 from gui.core.model import Event, iso_utc, ms_to_datetime
 from gui.core.steps import Progress, run_steps
 from gui.core.store import Store
+
+if TYPE_CHECKING:  # the importer is loaded when an import starts, not with the window
+    from gui.core.importing import ImportReport, SnapshotRow
 
 IMPORT_BATCH = 50_000
 
@@ -81,6 +83,8 @@ def import_file_steps(
     stored so far stay. Raises ImportFileError, with nothing written, when the
     file cannot be read.
     """
+    from gui.core.importing import ImportReport, read_batches
+
     report = report if report is not None else ImportReport()
     zone = zone_of(store.race().display_tz)
 
@@ -138,7 +142,7 @@ def import_file(store: Store, path: str | Path) -> ImportReport:
 
     Raises ImportFileError, with nothing written, when the file cannot be read.
     """
-    return cast(ImportReport, run_steps(import_file_steps(store, path)))
+    return cast("ImportReport", run_steps(import_file_steps(store, path)))
 
 
 def summary(store: Store, result: RaceAnalysis | None = None) -> dict[str, Any]:

@@ -183,6 +183,11 @@ def speed(args: argparse.Namespace, work: Path) -> None:
         f"  the same without the analysis at the end (refresh_derived): {alone:.1f} s; "
         f"speed ratio {base / alone:.2f}"
     )
+    print(
+        f"{'PASS' if base / imp >= 0.5 else 'FAIL'}  import speed: ratio {base / imp:.2f} "
+        f"to a bare executemany (target: at least 0.5)",
+        flush=True,
+    )
 
 
 def memory(args: argparse.Namespace, work: Path) -> None:
@@ -198,6 +203,11 @@ def memory(args: argparse.Namespace, work: Path) -> None:
         csv_path.unlink()
         results.append((rows, size, seconds, rss_kb, alone, alone_kb))
     for rows, size, seconds, rss_kb, alone, alone_kb in results:
+        print(
+            f"{'PASS' if rss_kb / 1024 < 500 else 'FAIL'}  import memory, {rows:,} rows: "
+            f"peak RSS {rss_kb / 1024:,.0f} MB (target: steady; here under 500 MB)",
+            flush=True,
+        )
         print(
             f"memory: import {rows:,} rows ({size / 1e6:,.0f} MB of CSV): {seconds:.1f} s, "
             f"{rows / seconds:,.0f} rows/s, peak RSS {rss_kb / 1024:,.0f} MB; "

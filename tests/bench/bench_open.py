@@ -13,7 +13,7 @@ The 2009 race is the baseline, measured in the same run. Runs alternate between
 the two sessions; one warm-up run of each (which also fills the page cache) is
 not counted. Figures are medians of the runs; peak RSS is the highest seen.
 
-    .venv/bin/python tests/bench/bench_open.py [--session /tmp/pf/bench/m10.pfrace] [--runs 5]
+    .venv/bin/python tests/bench/bench_open.py [--session build/bench/10m.pfrace] [--runs 5]
 """
 
 from __future__ import annotations

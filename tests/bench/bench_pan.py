@@ -13,7 +13,7 @@ not painted there, a ``viewport().repaint()`` is forced and timed too. The first
 block is a warm-up. Each session is measured in fresh processes (``--runs``),
 the 2009 race being the baseline; the frame times of all runs are pooled.
 
-    .venv/bin/python tests/bench/bench_pan.py [--session /tmp/pf/bench/m10.pfrace] [--steps 200]
+    .venv/bin/python tests/bench/bench_pan.py [--session build/bench/10m.pfrace] [--steps 200]
 """
 
 from __future__ import annotations

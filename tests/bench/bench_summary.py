@@ -6,7 +6,7 @@ file); each is then run once to warm up (page cache, anything stored on first
 use) and ``--runs`` times, alternating, with the bundled 2009 race as the
 baseline. The figure is the median wall time of the child process.
 
-    .venv/bin/python tests/bench/bench_summary.py [--session /tmp/pf/bench/m10.pfrace] [--runs 5]
+    .venv/bin/python tests/bench/bench_summary.py [--session build/bench/10m.pfrace] [--runs 5]
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the benchmarks import gui whether or not it is installed
     sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT / "data" / "race-2009.db"
-BIG = Path("/tmp/pf/bench/m10.pfrace")
+# The 10-million-reading session, built by make_session.py (seeded) on first use.
+BIG = ROOT / "build" / "bench" / "10m.pfrace"
 _VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(_VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable))
 
@@ -97,10 +98,12 @@ def rss_mb() -> float:
 
 
 def need(path: Path) -> Path:
-    """A session the benchmark needs, or exit with how to build it."""
+    """A session the benchmark needs: the big one is built (seeded) when it is missing."""
     if not path.exists():
-        sys.exit(
-            f"{path} does not exist; build it with\n"
-            f"  .venv/bin/python tests/bench/make_session.py {path} --readings 10000000"
-        )
+        if path != BIG:
+            sys.exit(f"{path} does not exist")
+        print(f"Building {path} (10 million readings, about a minute)", flush=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        script = Path(__file__).with_name("make_session.py")
+        subprocess.run([PYTHON, str(script), str(path)], cwd=ROOT, check=True)
     return path

@@ -1,6 +1,6 @@
 """Run every benchmark of issue 7 in order and end with a table of their PASS/FAIL lines.
 
-    .venv/bin/python tests/bench/run_all.py [--quick] [--session /tmp/pf/bench/m10.pfrace]
+    .venv/bin/python tests/bench/run_all.py [--quick] [--session build/bench/10m.pfrace]
 
 The full run takes about half an hour (the live soak alone is ten minutes, plus
 its warm-up); ``--quick`` takes a few minutes: fewer runs, and a one-minute
@@ -31,6 +31,7 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
             ["bench_live.py", "--minutes", "1"],
             ["bench_summary.py", *big, "--runs", "2"],
             ["bench_startup.py", "--runs", "3"],
+            ["bench_import.py", "--rows", "200000"],
         ]
     return [
         ["bench_open.py", *big],
@@ -38,6 +39,7 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
         ["bench_live.py"],
         ["bench_summary.py", *big],
         ["bench_startup.py"],
+        ["bench_import.py"],
     ]
 
 

@@ -165,3 +165,43 @@ def test_a_jump_shows_as_provisional_until_the_next_reading(qtbot, window):
     qtbot.waitUntil(lambda: not any(k.startswith("provisional:") for k in keys_now()))
     keys = keys_now()
     assert f"glitch:cnnbrk:{last_t + 60_000}:{last_c * 3}" in keys
+
+
+def test_readings_within_a_frame_are_analysed_together(qtbot, window):
+    from gui.session import FRAME_MS
+
+    session = window.session
+    s = session.series["aplusk"]
+    last_t, last_c = int(s.at_ms[-1]), int(s.count[-1])
+    session.append([Snapshot(last_t + 60_000, "aplusk", last_c + 5, "manual")])
+    assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 60_000  # shown at once
+    changed = []
+    session.analysis_changed.connect(lambda: changed.append(True))
+    # The next ones come within the frame: stored now, analysed at the frame.
+    session.append([Snapshot(last_t + 120_000, "aplusk", last_c + 9, "manual")])
+    session.append([Snapshot(last_t + 180_000, "aplusk", last_c + 12, "manual")])
+    assert session.store.snapshot_id("aplusk", last_t + 180_000, last_c + 12) is not None
+    assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 60_000
+    assert not changed
+    qtbot.waitUntil(lambda: bool(changed), timeout=FRAME_MS * 5)
+    assert len(changed) == 1  # one analysis for both batches
+    assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 180_000
+    x, _ = window.chart.curves["aplusk"].getData()
+    assert round(x[-1] * 1000) == last_t + 180_000
+
+
+def test_flush_and_closing_settle_readings_still_waiting(window):
+    session = window.session
+    s = session.series["aplusk"]
+    last_t, last_c = int(s.at_ms[-1]), int(s.count[-1])
+    session.append([Snapshot(last_t + 60_000, "aplusk", last_c + 5, "manual")])
+    session.append([Snapshot(last_t + 120_000, "aplusk", last_c + 9, "manual")])
+    assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 60_000
+    session.flush()
+    assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 120_000
+    session.append([Snapshot(last_t + 180_000, "aplusk", last_c * 3, "manual")])
+    session.append([Snapshot(last_t + 240_000, "aplusk", last_c + 15, "manual")])
+    session.stop_watching()  # before the file closes: what waits is analysed and stored
+    key = f"glitch:aplusk:{last_t + 180_000}:{last_c * 3}"
+    stored = session.store.db.execute("SELECT count(*) FROM events WHERE key = ?", [key])
+    assert stored.fetchone()[0] == 1
