@@ -7,6 +7,7 @@ counts, so it can be tested on its own and stays fast on millions of readings.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -108,25 +109,29 @@ class Series:
         add = Series.from_snapshots(self.handle, snapshots)
         if len(self) and len(add) and add.at_ms[0] <= self.at_ms[-1]:
             return None
+        n, k = len(self), len(add)
         rounded = None
         if self.rounded is not None or add.rounded is not None:
-            rounded = np.concatenate(
-                [
-                    self.rounded if self.rounded is not None else np.zeros(len(self), bool),
-                    add.rounded if add.rounded is not None else np.zeros(len(add), bool),
-                ]
+            rounded = _grown(
+                self.rounded if self.rounded is not None else np.zeros(n, bool),
+                add.rounded if add.rounded is not None else np.zeros(k, bool),
             )
         auto = None
         if self.auto is not None:
-            auto = np.concatenate([self.auto, np.zeros(len(add), bool)])
+            auto = _grown(self.auto, np.zeros(k, bool))
         # Row ids stay unloaded when they were (a big session does not keep them).
-        ids = np.concatenate([self.ids, add.ids]) if self.ids.size == len(self) else self.ids
+        ids = _grown(self.ids, add.ids) if self.ids.size == n else self.ids
+        count = add.count
+        if self.count.dtype == np.int32 and (
+            not k or (count.min() >= -(2**31) and count.max() < 2**31)
+        ):
+            count = count.astype(np.int32)
         return Series(
             self.handle,
             ids,
-            np.concatenate([self.at_ms, add.at_ms]),
-            np.concatenate([self.count, add.count]),
-            np.concatenate([self.user_flag, add.user_flag]),
+            _grown(self.at_ms, add.at_ms),
+            _grown(self.count, count),
+            _grown(self.user_flag, add.user_flag),
             rounded,
             auto,
         )
@@ -149,6 +154,43 @@ class Series:
             None if self.rounded is None else self.rounded[lo:hi],
             None if self.auto is None else self.auto[lo:hi],
         )
+
+
+def _grown(values: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``values`` then ``more``, in room kept at the end of the same buffer when there is some.
+
+    Live readings come a few at a time: copying millions for each batch churned
+    memory. The buffer grows by half when full; readers only ever see the
+    filled part (a view), which later additions do not touch.
+    """
+    n, k = values.size, more.size
+    base = values.base if isinstance(values.base, np.ndarray) else None
+    if (
+        base is not None
+        and base.ndim == 1
+        and base.dtype == values.dtype == more.dtype
+        and values.ctypes.data == base.ctypes.data
+        and base.size >= n + k
+        and _filled.get(id(base)) == n
+    ):
+        base[n : n + k] = more
+        _filled[id(base)] = n + k
+        return base[: n + k]
+    dtype = np.result_type(values, more)
+    base = np.empty(max(int((n + k) * 1.5), 1024), dtype=dtype)
+    base[:n] = values
+    base[n : n + k] = more
+    _filled[id(base)] = n + k
+    _forget_later(base)
+    return base[: n + k]
+
+
+# How much of each growing buffer is in use, by id; a buffer is forgotten when freed.
+_filled: dict[int, int] = {}
+
+
+def _forget_later(base: np.ndarray) -> None:
+    weakref.finalize(base, _filled.pop, id(base), None)
 
 
 def _user_code(flag: str, flagged_by: str) -> int:

@@ -252,3 +252,19 @@ def test_importing_older_readings_unsettles_what_they_change(tmp_path):
     quick, full = analyse_store(store), analysed(store)
     assert_same_analysis(quick, full)
     assert any(g.at_ms == early + 5 for g in full.glitches)
+
+
+def test_growing_series_reuse_their_buffer_without_touching_older_views():
+    from gui.core.analysis import _grown
+
+    first = _grown(np.arange(3, dtype=np.int64), np.array([3, 4], dtype=np.int64))
+    second = _grown(first, np.array([5], dtype=np.int64))
+    assert second.tolist() == [0, 1, 2, 3, 4, 5] and first.tolist() == [0, 1, 2, 3, 4]
+    assert np.shares_memory(first, second)  # no copy for a batch that fits
+    # An older view grown again must not overwrite what the newer one shows.
+    other = _grown(first, np.array([99], dtype=np.int64))
+    assert other.tolist() == [0, 1, 2, 3, 4, 99] and second.tolist() == [0, 1, 2, 3, 4, 5]
+    assert not np.shares_memory(other, second)
+    # A count too big for 32 bits widens the column.
+    wide = _grown(np.array([1], dtype=np.int32), np.array([2**40], dtype=np.int64))
+    assert wide.dtype == np.int64 and wide.tolist() == [1, 2**40]
