@@ -120,6 +120,7 @@ class RaceChart(pg.PlotWidget):
             offset=(10, 10), labelTextSize="10pt", labelTextColor="#222222"
         )
         self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        self.legend.setZValue(50)  # above the glitch crosses held under the top edge
 
         self.curves: dict[str, pg.PlotDataItem] = {}
         # Each curve's points as last handed over (times in ms, counts).
