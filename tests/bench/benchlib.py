@@ -31,6 +31,9 @@ def offscreen_env() -> dict[str, str]:
     env["QT_QPA_PLATFORM"] = "offscreen"
     env["PYQTGRAPH_QT_LIB"] = "PySide6"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    # As on a user's machine: compiled modules are cached after the first run
+    # (with this set, every start compiled some forty modules again).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
