@@ -308,9 +308,10 @@ class Session(QObject):
         if before is None:
             raise KeyError(snapshot_id)
         old_flag, old_by, handle = before
-        self.store.set_flag(snapshot_id, flag, by)
+        at_ms = self.store.set_flag(snapshot_id, flag, by)
         self.series[handle] = self.store.series(handle)
-        self._settled = self.store.settled(self._fingerprint())
+        if at_ms is not None:
+            self._lower_settled(at_ms)
         self._data_changed()
         return old_flag, old_by
 

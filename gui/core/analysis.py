@@ -343,8 +343,6 @@ class RaceAnalysis:
     as_of_ms: int | None
     clean: dict[str, tuple[np.ndarray, np.ndarray]]
     glitches: list[Glitch]
-    lead_at_ms: np.ndarray
-    lead: np.ndarray
     lead_changes: list[LeadChange]
     crossings: dict[str, Crossing]
     winner: str | None
@@ -450,8 +448,6 @@ def analyse(
         ends = [int(t[-1]) for t, _ in clean.values() if t.size]
         end = max(ends) if ends else None
 
-    lead_t = np.zeros(0, dtype=np.int64)
-    lead_v = np.zeros(0)
     lead_changes: list[LeadChange] = []
     leader: str | None = None
     current_lead: int | None = None
@@ -462,7 +458,7 @@ def analyse(
         if use is not None:
             since = min(fresh_from[a], fresh_from[b])
             earlier = [c for c in use.lead_changes if c.at_ms < since]
-        lead_changes, leader, current_lead, lead_t, lead_v = _lead(
+        lead_changes, leader, current_lead = _lead(
             clean[a], clean[b], a, b, stale, end, since, earlier
         )
 
@@ -506,8 +502,6 @@ def analyse(
         as_of_ms=end,
         clean=clean,
         glitches=sorted(glitches, key=lambda g: (g.at_ms, g.handle)),
-        lead_at_ms=lead_t,
-        lead=lead_v,
         lead_changes=lead_changes,
         crossings=crossings,
         winner=winner,
@@ -703,8 +697,8 @@ def _lead(
     end: int | None,
     since: int | None,
     earlier: list[LeadChange],
-) -> tuple[list[LeadChange], str | None, int | None, np.ndarray, np.ndarray]:
-    """Lead changes, leader and lead as of ``end``, and the last piece of the lead series.
+) -> tuple[list[LeadChange], str | None, int | None]:
+    """Lead changes, and the leader and lead as of ``end``.
 
     With ``since``, the changes before it are ``earlier`` and only the lead
     from ``since`` on is worked out.
@@ -716,7 +710,6 @@ def _lead(
         else:
             sign = _first_sign(a, b, stale, since)
     changes = list(earlier)
-    last_t = np.zeros(0, dtype=np.int64)
     last_v = np.zeros(0)
     for times, lead in _lead_pieces(a, b, stale, since, end):
         signs = np.sign(np.nan_to_num(lead, nan=0.0))
@@ -727,15 +720,15 @@ def _lead(
             flips = decided[(ds != prev) & (prev != 0)]
             changes.extend(LeadChange(int(times[i]), ha if signs[i] > 0 else hb) for i in flips)
             sign = int(ds[-1])
-        last_t, last_v = times, lead
+        last_v = lead
     if last_v.size == 0 and since is not None and end is not None:
         # Nothing new since the settled part: the lead as of the end.
-        last_t = np.array([end], dtype=np.int64)
-        last_v = as_of(*a, last_t, stale) - as_of(*b, last_t, stale)
+        at_end = np.array([end], dtype=np.int64)
+        last_v = as_of(*a, at_end, stale) - as_of(*b, at_end, stale)
     if last_v.size == 0 or np.isnan(last_v[-1]):
-        return changes, None, None, last_t, last_v
+        return changes, None, None
     leader = None if sign == 0 else (ha if sign > 0 else hb)
-    return changes, leader, int(abs(last_v[-1])), last_t, last_v
+    return changes, leader, int(abs(last_v[-1]))
 
 
 def _first_sign(

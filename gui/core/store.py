@@ -551,12 +551,7 @@ class Store:
     def _auto(self, cid: int, at: np.ndarray, count: np.ndarray) -> np.ndarray:
         """Which of a competitor's readings are stored as automatic glitches."""
         auto = np.zeros(at.size, dtype=bool)
-        # On the small partial index of flagged readings, not the competitor's 5 million.
-        index = " INDEXED BY snapshots_flagged" if blocks.has_blocks(self.db.conn) else ""
-        rows = self.db.execute(
-            f"SELECT at_ms, count, competitor_id FROM snapshots{index}"  # noqa: S608
-            " WHERE flagged_by != '' AND flagged_by = 'auto' AND flag = 'glitch'"
-        ).fetchall()
+        rows = self._auto_rows("at_ms, count, competitor_id")
         for at_ms, value, owner in rows:
             if owner != cid:
                 continue
@@ -568,8 +563,8 @@ class Store:
         """Every competitor's readings as arrays."""
         return {c.handle: self.series(c.handle) for c in self.competitors()}
 
-    def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> None:
-        """Flag a reading as a glitch or as fine (``""`` clears the decision)."""
+    def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> int | None:
+        """Flag a reading as a glitch or as fine (``""`` clears the decision); returns its time."""
         if flag not in (FLAG_NONE, FLAG_GLITCH, FLAG_OK):
             raise ValueError(f"unknown flag {flag!r}")
         with self.write():
@@ -580,6 +575,8 @@ class Store:
             row = self.db.execute("SELECT at_ms FROM snapshots WHERE id = ?", [snapshot_id])
             for (at_ms,) in row.fetchall():
                 self.unsettle(int(at_ms))
+                return int(at_ms)
+        return None
 
     def flag_of(self, snapshot_id: int) -> tuple[str, str, str] | None:
         """A reading's (flag, flagged_by, handle), or None when there is no such reading."""
@@ -599,28 +596,33 @@ class Store:
     def record_auto_glitches(self, readings: Iterable[tuple[str, int, int]]) -> None:
         """Mark exactly these readings (handle, time, count) as automatic glitches.
 
-        User decisions stay; only the readings whose mark changes are written.
+        User decisions stay; only the readings whose mark changes are written
+        (each live frame passes every glitch of the race, nearly all unchanged).
         """
-        wanted = {sid for r in readings if (sid := self.snapshot_id(*r)) is not None}
+        wanted = {(self._ids[h], int(t), int(c)) for h, t, c in readings if h in self._ids}
         with self.write():
-            if blocks.has_blocks(self.db.conn):
-                flagged = "flagged_by != '' AND flagged_by = 'auto'"  # on the partial index
-            else:
-                flagged = "flagged_by = 'auto'"
             stored = {
-                int(r[0])
-                for r in self.db.execute(f"SELECT id FROM snapshots WHERE {flagged}")  # noqa: S608
+                (int(cid), int(t), int(c)): int(sid)
+                for sid, cid, t, c in self._auto_rows("id, competitor_id, at_ms, count")
             }
             self.db.conn.executemany(
                 "UPDATE snapshots SET flag = '', flagged_by = ''"
                 " WHERE id = ? AND flagged_by = 'auto'",
-                [(i,) for i in sorted(stored - wanted)],
+                [(stored[k],) for k in stored.keys() - wanted],
             )
             self.db.conn.executemany(
                 "UPDATE snapshots SET flag = 'glitch', flagged_by = 'auto'"
-                " WHERE id = ? AND flagged_by != 'user'",
-                [(i,) for i in sorted(wanted - stored)],
+                " WHERE competitor_id = ? AND at_ms = ? AND count = ? AND flagged_by != 'user'",
+                sorted(wanted - stored.keys()),
             )
+
+    def _auto_rows(self, columns: str) -> list[tuple[Any, ...]]:
+        """The readings stored as automatic glitches (on the partial index when there is one)."""
+        index = " INDEXED BY snapshots_flagged" if blocks.has_blocks(self.db.conn) else ""
+        return self.db.execute(
+            f"SELECT {columns} FROM snapshots{index}"  # noqa: S608 - fixed column names
+            " WHERE flagged_by != '' AND flagged_by = 'auto' AND flag = 'glitch'"
+        ).fetchall()
 
     # -- what an analysis settled ------------------------------------------------
     def settled(self, fingerprint: str) -> Settled | None:

@@ -340,7 +340,7 @@ class MainWindow(QMainWindow):
         end = s.as_of_ms
         zone_name = fmt.local(end or (s.time_span() or (0, 0))[1], s.zone, "%Z").split()[-1]
         self.zone_label.setText(f"Times in {s.race.display_tz} ({zone_name})")
-        snapshots = sum(len(x) for x in s.series.values())
+        snapshots = s.series_count()
         state = (
             "replaying"
             if self.replay_bar.replayer.playing

@@ -33,6 +33,8 @@ DERIVED_MARKED = (KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO)
 # The newest reading while it may still turn out to be a glitch: a hollow amber ring.
 PROVISIONAL_PEN = pg.mkPen("#d68000", width=2)
 PROVISIONAL_BRUSH = pg.mkBrush(255, 255, 255, 0)
+GLITCH_PEN = pg.mkPen("#c0392b", width=2)
+GLITCH_BRUSH = pg.mkBrush("#c0392b")
 
 
 GRID_COLOUR = "#ececec"
@@ -143,8 +145,8 @@ class RaceChart(pg.PlotWidget):
         self.glitches = pg.ScatterPlotItem(
             size=13,
             symbol="x",
-            pen=pg.mkPen("#c0392b", width=2),
-            brush=pg.mkBrush("#c0392b"),
+            pen=GLITCH_PEN,
+            brush=GLITCH_BRUSH,
             hoverable=True,
             tip=self._tip,
         )
@@ -436,21 +438,14 @@ class RaceChart(pg.PlotWidget):
         # out: a long race has hundreds, and each range change places them again.
         lo, hi = x0 - (x1 - x0), x1 + (x1 - x0)
         shown = [g for g in self._glitch_points if lo <= g[0] <= hi]
-        if any(g[4] for g in shown):
-            spots: list[dict[str, object]] = []
-            for x, count, key, tip, provisional in shown:
-                spot: dict[str, object] = {"pos": (x, min(self._y(count), top)), "data": (key, tip)}
-                if provisional:
-                    spot.update(symbol="o", pen=PROVISIONAL_PEN, brush=PROVISIONAL_BRUSH)
-                spots.append(spot)
-            self.glitches.setData(spots)
-        else:
-            ys = np.minimum([self._y(g[1]) for g in shown], top) if shown else np.zeros(0)
-            self.glitches.setData(
-                x=np.array([g[0] for g in shown], dtype=np.float64),
-                y=np.asarray(ys, dtype=np.float64),
-                data=[(g[2], g[3]) for g in shown],
-            )
+        self.glitches.setData(
+            x=np.array([g[0] for g in shown], dtype=np.float64),
+            y=np.array([min(self._y(g[1]), top) for g in shown], dtype=np.float64),
+            data=[(g[2], g[3]) for g in shown],
+            symbol=["o" if g[4] else "x" for g in shown],
+            pen=[PROVISIONAL_PEN if g[4] else GLITCH_PEN for g in shown],
+            brush=[PROVISIONAL_BRUSH if g[4] else GLITCH_BRUSH for g in shown],
+        )
         notes = [n for n in self._note_points if lo <= n[0] <= hi]
         self.notes.setData(
             x=np.array([n[0] for n in notes], dtype=np.float64),

@@ -101,6 +101,11 @@ def test_user_flag_is_kept_when_auto_flags_change():
     store.record_auto_glitches([])
     flags = store.db.execute("SELECT flag, flagged_by FROM snapshots ORDER BY id").fetchall()
     assert flags == [("glitch", "user"), ("", ""), ("", "")]
+    # The same glitches again write nothing (live frames pass them all every time).
+    store.record_auto_glitches([(rows[2].handle, rows[2].at_ms, rows[2].count)])
+    before = store.db.conn.total_changes
+    store.record_auto_glitches([(rows[2].handle, rows[2].at_ms, rows[2].count)])
+    assert store.db.conn.total_changes == before
 
 
 @pytest.mark.parametrize(
