@@ -236,8 +236,10 @@ def test_clip_of_a_race_without_readings(qapp, capsys, tmp_path):
 def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix, how, code):
     out = tmp_path / f"replay{suffix}"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    # A GIF long enough (small frames, many of them) to be stopped while it renders.
+    length = ["--size", "320x200", "--seconds", "180"] if suffix == ".gif" else ["--seconds", "30"]
     proc = subprocess.Popen(
-        [str(EXE), "clip", str(sample_path), str(out), "--seconds", "30", "--fps", "20"],
+        [str(EXE), "clip", str(sample_path), str(out), *length, "--fps", "20"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -250,7 +252,7 @@ def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix, h
             if suffix == ".mp4" and leftovers(tmp_path):
                 time.sleep(1.0)
                 break
-            if suffix == ".gif" and time.monotonic() > deadline - 55:
+            if suffix == ".gif" and time.monotonic() > deadline - 57:
                 break
             time.sleep(0.1)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
@@ -260,6 +262,9 @@ def test_interrupted_clip_leaves_nothing_behind(tmp_path, sample_path, suffix, h
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        for pipe in (proc.stdout, proc.stderr):  # closed even when the test failed early
+            if pipe is not None:
+                pipe.close()
     assert proc.returncode == code, err
     assert "Traceback" not in err
     assert not out.exists()

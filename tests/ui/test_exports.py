@@ -253,7 +253,7 @@ def test_the_window_stays_responsive_while_a_clip_renders(window, qtbot, tmp_pat
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(1))
     timer.start(20)
-    job = window.exports.export_clip(out, seconds=3, fps=10, size=(640, 360))
+    job = window.exports.export_clip(out, seconds=10, fps=20, size=(640, 360))
     with qtbot.waitSignal(job.finished, timeout=60_000):
         pass
     timer.stop()
