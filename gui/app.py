@@ -46,20 +46,66 @@ def application() -> QApplication:
     return app
 
 
+_error_box: list[QMessageBox] = []  # the one "something went wrong" notice, while it shows
+_error_count = [0]
+
+
 def install_excepthook() -> None:
-    """Log unexpected errors from slots and show them, instead of only printing them."""
+    """Send exceptions that escape a slot to :func:`report_error`: logged, shown, survived.
+
+    PySide6 hands an exception raised in a slot, timer or event handler to
+    ``sys.excepthook`` and carries on with the event loop, so the window stays
+    usable; this hook makes sure the error is written down and the user told.
+    """
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        log.error("Unexpected error", exc_info=(kind, value, tb))
-        text = "".join(traceback.format_exception(kind, value, tb))
-        if QApplication.instance() is not None:
-            box = QMessageBox(
-                QMessageBox.Icon.Critical, "Photo Finish", f"Something went wrong: {value}"
-            )
-            box.setDetailedText(text)
-            box.exec()
+        report_error(kind, value, tb)
 
     sys.excepthook = hook
+
+
+def report_error(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> QMessageBox | None:
+    """Log an unexpected error with its traceback and show a notice that does not block.
+
+    A burst of errors (one per frame, say) updates one notice instead of
+    stacking boxes. Returns the notice (None without a QApplication).
+    """
+    from gui import logs
+
+    if issubclass(kind, KeyboardInterrupt):
+        log.info("Interrupted inside a slot")
+        return None
+    log.error("Unexpected error (the app keeps running)", exc_info=(kind, value, tb))
+    if QApplication.instance() is None:
+        return None
+    _error_count[0] += 1
+    what = logs.scrub(f"{kind.__name__}: {value}")
+    text = (
+        f"Something went wrong: {what}\n\n"
+        "Photo Finish keeps running and nothing stored was changed by this. "
+        f"The details are in the log: {logs.log_file()}"
+    )
+    if _error_box and _error_box[0].isVisible():
+        box = _error_box[0]
+        more = _error_count[0] - 1
+        box.setText(f"{text}\n\n(And {more} more since this notice opened.)")
+    else:
+        _error_count[0] = 1
+        _error_box.clear()
+        box = notice(
+            QApplication.activeWindow() or (_windows[-1] if _windows else None),
+            "Photo Finish: unexpected error",
+            text,
+            warn=True,
+            name="unexpectedError",
+            modal=False,
+        )
+        box.finished.connect(_error_box.clear)
+        _error_box.append(box)
+    box.setDetailedText(logs.scrub("".join(traceback.format_exception(kind, value, tb))))
+    return box
 
 
 def load_session(path: Path) -> Session:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gui import paths
+from gui import logs, paths
 from gui.core.errors import ImportFileError
 from gui.core.model import Competitor, Race
 from gui.core.store import SessionError, Store
@@ -218,10 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    logs.setup(debug)
     wants_sub = any(a in SUBCOMMANDS for a in args_list[:2]) or any(
         a in ("-h", "--help") for a in args_list[:1]
     )
@@ -340,13 +337,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     import signal
 
     from gui.core.importing import SKIPPED_KEPT, ImportReport
-    from gui.core.operations import import_file_steps
+    from gui.core.operations import import_file_steps, unfinished_import_text
     from gui.core.steps import deferred_interrupts, run_with_progress
 
     report = ImportReport()
     with Store.open(args.session) as store:
         if store.read_only:
             raise SessionError(args.session, "is read-only; nothing was imported")
+        for progress in store.unfinished_imports():
+            print(f"photofinish: note: {unfinished_import_text(progress)}", file=sys.stderr)
         steps = import_file_steps(store, args.file, report)
         with deferred_interrupts() as stop_asked:
             try:

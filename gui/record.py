@@ -179,7 +179,17 @@ def record(
     )
     runner.store_failed.connect(
         lambda why: print(
-            f"{iso_utc(int(time.time() * 1000))}  store-failed  -  {why}", file=out, flush=True
+            f"{iso_utc(int(time.time() * 1000))}  paused  -  cannot store readings: {why}; "
+            "retrying",
+            file=out,
+            flush=True,
+        )
+    )
+    runner.store_recovered.connect(
+        lambda: print(
+            f"{iso_utc(int(time.time() * 1000))}  resumed  -  storing readings again",
+            file=out,
+            flush=True,
         )
     )
 

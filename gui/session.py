@@ -211,7 +211,11 @@ class Session(QObject):
         self._pending = False
         self._last_flush = time.monotonic()
         self._complete = self._analyse_all()
-        refresh_derived(self.store, self._complete)
+        try:
+            refresh_derived(self.store, self._complete)
+        except sqlite3.Error as exc:
+            # Derived facts are worked out again next time; the readings are stored.
+            log.warning("Could not save the analysis to %s: %s", self.store.path, exc)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         events = self._events_until(self.as_of_ms)
         added = [e for e in events if self._event_id(e) not in self._shown]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import replace
@@ -98,28 +99,61 @@ def import_file_steps(
     # Notes naming a competitor not (yet) in the session wait for the end, when a
     # reading later in the file may have added it.
     waiting: list[Event] = []
+    key = str(Path(path).resolve())
+    progress: dict[str, Any] = {
+        "file": str(path),
+        "started": iso_utc(round(time.time() * 1000)),
+        "bytes_done": 0,
+        "bytes_total": 0,
+        "readings": 0,
+        "notes": 0,
+    }
     batches = read_batches(path, zone, competitor_id, str(path), IMPORT_BATCH)
     with closing(batches):
         for batch in batches:
             for bad in batch.skipped:
                 report.skip(bad)
-            if batch.rows:
-                added = _store_rows(store, batch.rows)
-                report.imported += added
-                report.duplicates += len(batch.rows) - added
-            for event in batch.events:
-                if event.handle and not _known(store, event.handle):
-                    waiting.append(event)
-                else:
-                    _add_note(store, event, report)
+            # A batch's readings, its notes and the note of how far the import
+            # got commit together: after a crash the file holds whole batches.
+            with store.write():
+                if batch.rows:
+                    added = _store_rows(store, batch.rows)
+                    report.imported += added
+                    report.duplicates += len(batch.rows) - added
+                for event in batch.events:
+                    if event.handle and not _known(store, event.handle):
+                        waiting.append(event)
+                    else:
+                        _add_note(store, event, report)
+                progress.update(
+                    bytes_done=batch.bytes_read,
+                    bytes_total=batch.bytes_total,
+                    readings=report.imported,
+                    notes=report.annotations,
+                )
+                store.set_unfinished_import(key, progress)
             yield batch.bytes_read, batch.bytes_total
-    for event in waiting:
-        if event.handle and not _known(store, event.handle):
-            event = replace(event, handle=None)
-        _add_note(store, event, report)
+    with store.write():
+        for event in waiting:
+            if event.handle and not _known(store, event.handle):
+                event = replace(event, handle=None)
+            _add_note(store, event, report)
+        store.set_unfinished_import(key, None)
     if report.imported:
         refresh_derived(store)
     return report
+
+
+def unfinished_import_text(progress: dict[str, Any]) -> str:
+    """What an import that stopped early stored, and what to do about it."""
+    done, total = int(progress.get("bytes_done", 0)), int(progress.get("bytes_total", 0))
+    where = f" ({done / total:.0%} of the file read)" if total else ""
+    return (
+        f"an import of {progress.get('file')} started {progress.get('started')} did not "
+        f"finish{where}: {int(progress.get('readings', 0)):,} readings and "
+        f"{int(progress.get('notes', 0)):,} notes from it are stored. Import the same file "
+        "again to add the rest; what is already stored is skipped, never added twice"
+    )
 
 
 def _known(store: Store, handle: str) -> bool:

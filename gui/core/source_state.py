@@ -10,6 +10,7 @@ OK = "ok"
 RETRYING = "retrying"
 FAILING = "failing"
 PAUSED = "paused"
+HELD = "held"  # readings cannot be stored: polling waits until they can
 
 # After this many failed polls in a row a source is "failing" rather than
 # "retrying": it keeps trying, but the trouble is no longer a blip.
@@ -45,6 +46,8 @@ class SourceStatus:
             return "ok"
         if self.state == PAUSED:
             return "paused"
+        if self.state == HELD:
+            return f"paused: cannot store readings ({self.reason})"
         if self.state == STARTING:
             return "starting"
         wait = ""
@@ -96,6 +99,15 @@ class SourceStatus:
         """The user paused the source."""
         self.state, self.reason, self.retry_at = PAUSED, "", None
         self.failures, self.trouble_since = 0, None
+
+    def held(self, reason: str) -> None:
+        """Readings cannot be stored (disk full, read-only): polling waits."""
+        self.state, self.reason, self.retry_at = HELD, reason, None
+
+    def released(self) -> None:
+        """Storing works again: polling restarts."""
+        if self.state == HELD:
+            self.state, self.reason = STARTING, ""
 
 
 def clock_text(epoch_s: float) -> str:

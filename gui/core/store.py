@@ -7,11 +7,13 @@ ISO 8601 text for anyone browsing the file with sqlite3 or Datasette.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -45,8 +47,11 @@ from gui.core.model import (
 
 log = logging.getLogger(__name__)
 
+UNFINISHED_IMPORT = "import:unfinished:"  # view_state key prefix, then the file's full path
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
+WRITE_TRIES = 3  # each waits up to BUSY_TIMEOUT_MS for another writer's lock
 # Readings from these sources are public counts rounded to three significant
 # digits (a LIKE pattern on snapshots.source).
 ROUNDED_SOURCES = ROUNDED_SOURCE_PREFIX + "%"
@@ -363,7 +368,7 @@ class Store:
         if not self._wal and self.path is not None and not self.read_only:
             self.db.enable_wal()
             self._wal = True
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate()
         try:
             yield self
         except BaseException:
@@ -372,6 +377,31 @@ class Store:
             raise
         else:
             self.db.conn.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting out another writer: the busy timeout, then retries.
+
+        Another process (a recorder, an import, a second window) may hold the
+        lock through a long transaction; each try waits ``BUSY_TIMEOUT_MS``.
+        Only after ``WRITE_TRIES`` of them does "database is locked" reach the caller.
+        """
+        for attempt in range(1, WRITE_TRIES + 1):
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorname", "").startswith(
+                    ("SQLITE_BUSY", "SQLITE_LOCKED")
+                ) or "locked" in str(exc)
+                if not busy or attempt == WRITE_TRIES:
+                    raise
+                log.info(
+                    "%s: another program has been writing for a while; waiting again (%d of %d)",
+                    self.path,
+                    attempt + 1,
+                    WRITE_TRIES,
+                )
+                time.sleep(0.05 * attempt)
 
     # -- race and competitors ------------------------------------------------
     def race(self) -> Race:
@@ -863,6 +893,38 @@ class Store:
                 list(values.items()),
             )
 
+    # -- imports that did not finish --------------------------------------------------
+    def set_unfinished_import(self, key: str, progress: dict[str, Any] | None) -> None:
+        """Record how far an import got (None: it finished). Call inside the batch's transaction.
+
+        The row commits with the batch it describes, so after a crash it tells
+        exactly what is stored.
+        """
+        name = f"{UNFINISHED_IMPORT}{key}"
+        with self.write():
+            if progress is None:
+                self.db.execute("DELETE FROM view_state WHERE key = ?", [name])
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
+                    [name, json.dumps(progress)],
+                )
+
+    def unfinished_imports(self) -> list[dict[str, Any]]:
+        """Imports that stopped before the end (killed, crashed or stopped), oldest first."""
+        found = []
+        for (value,) in self.db.execute(
+            "SELECT value FROM view_state WHERE key >= ? AND key < ? ORDER BY key",
+            [UNFINISHED_IMPORT, UNFINISHED_IMPORT + "\uffff"],
+        ):
+            try:
+                progress = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(progress, dict) and "file" in progress:
+                found.append(progress)
+        return sorted(found, key=lambda p: str(p.get("started", "")))
+
     def backup_to(self, target: str | Path) -> None:
         """Write a consistent copy with SQLite's online backup, never a half-written file.
 
@@ -924,3 +986,21 @@ __all__ = [
     "BY_AUTO",
     "BY_USER",
 ]
+
+
+def storage_problem(exc: BaseException) -> str:
+    """Why a write to a session failed, in words a user can act on."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    full = name == "SQLITE_FULL" or "disk is full" in text
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or full:
+        return "the disk is full"
+    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
+        return "the session file or its folder has become read-only"
+    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+        return "another program holds the session file's lock"
+    if name.startswith("SQLITE_IOERR") or "I/O error" in text or isinstance(exc, OSError):
+        return f"the disk reported an error, so the file cannot be written ({text})"
+    if isinstance(exc, SessionError):
+        return exc.problem
+    return f"the session file cannot be written ({text})"

@@ -17,13 +17,14 @@ from gui.core.importing import ParsedRow
 from gui.core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
 from gui.core.source_state import SourceStatus
 from gui.core.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
-from gui.core.store import SessionError
+from gui.core.store import SessionError, storage_problem
 from gui.sources.file import FilePoller
 from gui.sources.http import TIMEOUT_MS, HttpPoller
 
 log = logging.getLogger(__name__)
 
 FLUSH_MS = 200  # readings are stored in batches this often
+STORE_RETRY_MS = 2000  # while the file cannot be written, try again this often
 # Without the public service's rate limits (own instance, proxy, tests) polls may be this close.
 MIN_INTERVAL_OWN_SERVER_S = 1.0
 
@@ -82,8 +83,11 @@ class SourceRunner(QObject):
 
     Readings are buffered and written every ``FLUSH_MS``; a reading counts as
     stored only once the sink has committed it. When the sink cannot write (disk
-    full, file gone read-only) the readings stay in the buffer and are tried
-    again, and every source shows the problem.
+    full, file gone read-only, a lock held too long) recording pauses: the
+    sources stop polling, the readings already received stay in the buffer, the
+    write is tried again every ``STORE_RETRY_MS``, and once it works the
+    sources start again. The pause and the resume are logged and go to the
+    event log.
     """
 
     stored = Signal(list)  # list[Snapshot] just committed
@@ -348,17 +352,64 @@ class SourceRunner(QObject):
                 self.sink.add_events(events)
             self._pending_events = []
         except (sqlite3.Error, SessionError, OSError) as exc:
-            reason = f"cannot store readings ({exc})"
-            if reason != self._store_problem:
-                log.error("Live readings not stored yet: %s", exc)
-                self._store_problem = reason
-                self.store_failed.emit(reason)
-            # Keep everything and try again a little later.
-            self._flush.start(2000)
+            self._hold(storage_problem(exc), exc)
+            self._flush.start(STORE_RETRY_MS)
             return []
         if self._store_problem is not None:
-            self._store_problem = None
-            self.store_recovered.emit()
+            self._release(len(snapshots))
         if new:
             self.stored.emit(new)
         return new
+
+    def _hold(self, reason: str, exc: BaseException) -> None:
+        """Pause recording: the file cannot take readings now (they stay buffered)."""
+        if reason == self._store_problem:
+            return
+        first = self._store_problem is None
+        self._store_problem = reason
+        log.error(
+            "Recording paused: %s (%d readings kept in memory): %s",
+            reason,
+            len(self._pending),
+            exc,
+        )
+        if first:
+            now = time.time()
+            self._pending_events.append(
+                Event(
+                    round(now * 1000),
+                    KIND_SOURCE,
+                    f"Recording paused: {reason}. Readings already received are kept "
+                    "and stored when the file can be written again.",
+                    origin=ORIGIN_SOURCE,
+                    key=f"store:paused:{round(now * 1000)}",
+                )
+            )
+        for key, running in self._running.items():
+            running.poller.stop()  # type: ignore[attr-defined]
+            running.status.held(reason)
+            self.status_changed.emit(key)
+        self.store_failed.emit(reason)
+
+    def _release(self, kept: int) -> None:
+        """Storing works again: say so and start the sources."""
+        reason, self._store_problem = self._store_problem, None
+        log.warning("Recording resumed after: %s (%d kept readings stored)", reason, kept)
+        now_ms = round(time.time() * 1000)
+        self._pending_events.append(
+            Event(
+                now_ms,
+                KIND_SOURCE,
+                f"Recording resumed: the session file takes readings again; "
+                f"{kept} reading{'s' if kept != 1 else ''} kept while paused "
+                f"{'were' if kept != 1 else 'was'} stored.",
+                origin=ORIGIN_SOURCE,
+                key=f"store:resumed:{now_ms}",
+            )
+        )
+        self._schedule_flush()
+        for key, running in self._running.items():
+            running.status.released()
+            running.poller.start()  # type: ignore[attr-defined]
+            self.status_changed.emit(key)
+        self.store_recovered.emit()

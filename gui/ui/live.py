@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
 from gui.core.model import Snapshot
-from gui.core.source_state import FAILING, OK, PAUSED, RETRYING, STARTING
+from gui.core.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
 from gui.record import recorder_elsewhere
 from gui.sources.runner import SourceRunner
 from gui.ui import commands, fmt
@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MANUAL_SOURCE = "manual"
-_LEVELS = {OK: "ok", STARTING: "idle", PAUSED: "idle", RETRYING: "warn", FAILING: "error"}
+_LEVELS = {
+    OK: "ok",
+    STARTING: "idle",
+    PAUSED: "idle",
+    HELD: "warn",
+    RETRYING: "warn",
+    FAILING: "error",
+}
 
 
 class LiveSources(QObject):
@@ -147,12 +154,15 @@ class LiveSources(QObject):
     @Slot(str)
     def _on_runner_store_failed(self, reason: str) -> None:
         self.window.statusBar().showMessage(
-            f"Live readings are waiting: {reason}. They are kept and written when possible."
+            f"Recording paused: {reason}. Readings already received are kept "
+            "and stored as soon as the file can be written."
         )
 
     @Slot()
     def _on_runner_store_recovered(self) -> None:
-        self.window.statusBar().showMessage("Live readings are being stored again", 5000)
+        self.window.statusBar().showMessage(
+            "Recording resumed: readings are being stored again", 8000
+        )
 
     # -- dialogs -------------------------------------------------------------------------
     @Slot()

@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
                 view_state.apply(self, view_state.load(self))
 
         self.live.start()
+        self._mention_unfinished_imports()
         session.watch_file()
         if replay:
             plan = replay_plan(session)
@@ -273,6 +274,20 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Photo Finish", self._on_about))
+
+    def _mention_unfinished_imports(self) -> None:
+        """Say so when an import into this file was killed or stopped before its end."""
+        from gui.core.operations import unfinished_import_text
+
+        try:
+            unfinished = self.session.store.unfinished_imports()
+        except sqlite3.Error:
+            log.warning("Could not check for unfinished imports", exc_info=True)
+            return
+        if unfinished:
+            text = unfinished_import_text(unfinished[-1])
+            log.warning("%s: %s", self.session.store.path, text)
+            self.statusBar().showMessage(f"Note: {text}.")
 
     def _read_only_banner(self) -> QFrame:
         banner = QFrame()

@@ -12,6 +12,7 @@ from pathlib import Path
 import platformdirs
 from PySide6.QtCore import QSettings
 
+from gui import logs
 from gui.paths import APP
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ def clear_recent() -> None:
 def secret(name: str) -> str:
     """A secret the user typed into the settings (``""`` when none)."""
     value = settings().value(f"{SECRETS_GROUP}/{name}")
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    logs.remember_secret(value)  # never logged, whatever path it takes
+    return value
 
 
 def secret_for(name: str) -> str:
@@ -87,6 +91,7 @@ def set_secret(name: str, value: str) -> None:
     """Keep a secret in the user's settings file (readable by the user only)."""
     s = settings()
     key = f"{SECRETS_GROUP}/{name}"
+    logs.remember_secret(value)
     if value:
         s.setValue(key, value)
     else:

@@ -1,0 +1,268 @@
+"""A disk that fills up or a file that turns read-only while recording: pause, say so, resume.
+
+The window's test makes SQLite itself refuse writes: ``max_page_count`` gives
+the real "database or disk is full" (SQLITE_FULL) and ``query_only`` the real
+"attempt to write a readonly database". The recorder's test fills a small
+tmpfs for real, when the machine lets the test mount one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gui.core.model import Competitor, Race, SourceConfig
+from gui.core.source_state import HELD
+from gui.core.store import Store, storage_problem
+from gui.session import Session
+from tests.reliability.support import Feeds
+
+EXE = Path(sys.executable).parent / "photofinish"
+
+
+def _counts(path: Path) -> set[int]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {int(c) for (c,) in conn.execute("SELECT count FROM snapshots")}
+    finally:
+        conn.close()
+
+
+def _integrity(path: Path) -> str:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _lines_written(feeds: Feeds) -> set[int]:
+    counts = set()
+    for path in feeds.paths.values():
+        for line in path.read_text().splitlines()[1:]:
+            parts = line.split(",")
+            if len(parts) == 3 and parts[2].isdigit():
+                counts.add(int(parts[2]))
+    return counts
+
+
+@pytest.fixture
+def live_window(qtbot, tmp_path):
+    """A window on a new race whose two competitors follow growing files."""
+    from gui.ui.main_window import MainWindow
+
+    path = tmp_path / "live.pfrace"
+    store = Store.create(
+        path,
+        Race("Faults", 10_000_000),
+        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
+    )
+    session = Session(store)
+    window = MainWindow(session, replay=False, restore=False)
+    qtbot.addWidget(window)
+    window.show()
+    feeds = Feeds(tmp_path, pause_s=0.02)
+    for handle, feed in feeds.paths.items():
+        store.save_source(SourceConfig(handle, f"file:{feed}", 1.0, True))
+    with feeds:
+        window.live.runner.set_sources(store.sources())
+        yield window, feeds, path
+        window.live.stop()
+        window.close()
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "undo", "said"),
+    [
+        ("PRAGMA max_page_count = {pages}", "PRAGMA max_page_count = 1073741823", "disk is full"),
+        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF", "read-only"),
+    ],
+    ids=["disk-full", "read-only"],
+)
+def test_recording_pauses_with_a_message_and_resumes(qtbot, live_window, caplog, fault, undo, said):
+    window, feeds, path = live_window
+    runner = window.live.runner
+    conn = window.session.store.db.conn
+    qtbot.waitUntil(lambda: len(_counts(path)) >= 10, timeout=10_000)
+
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    caplog.set_level(logging.WARNING)
+    conn.execute(fault.format(pages=pages))
+    qtbot.waitUntil(lambda: runner.store_problem is not None, timeout=15_000)
+
+    # Said where a user looks: the status bar, the source on each card, the log file.
+    assert said in runner.store_problem
+    status = window.statusBar().currentMessage()
+    assert status.startswith("Recording paused:") and said in status, status
+    for key, (_, st) in runner.statuses().items():
+        assert st.state == HELD, key
+        assert said in st.text(time.time())
+    cards = [card.source.toolTip() for card in window.scoreboard.cards[:2]]
+    assert all("paused: cannot store readings" in tip for tip in cards), cards
+    assert any(
+        r.levelno == logging.ERROR and "Recording paused" in r.getMessage() for r in caplog.records
+    )
+    # Polling stops while paused; nothing stored is damaged or half-written.
+    stored_before = _counts(path)
+    pending = runner.pending
+    qtbot.wait(1500)
+    assert runner.pending == pending, "sources kept polling while paused"
+    assert _integrity(path) == "ok"
+    assert _counts(path) == stored_before
+
+    conn.execute(undo)
+    qtbot.waitUntil(lambda: runner.store_problem is None, timeout=15_000)
+    assert window.statusBar().currentMessage().startswith("Recording resumed")
+    # The sources poll again: everything the files hold ends up stored, once.
+    feeds_seen = feeds.written
+    qtbot.waitUntil(lambda: feeds.written > feeds_seen + 20, timeout=10_000)
+    feeds.stop()
+    qtbot.waitUntil(lambda: _lines_written(feeds) <= _counts(path), timeout=15_000)
+    assert _integrity(path) == "ok"
+    texts = [e.text for e in window.session.store.events() if e.kind == "source"]
+    assert any(t.startswith("Recording paused: " + runner_reason(said)) for t in texts), texts
+    assert any(t.startswith("Recording resumed") for t in texts), texts
+
+
+def runner_reason(said: str) -> str:
+    return {"disk is full": "the disk is full", "read-only": "the session file"}[said]
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), "the disk is full"),
+        (sqlite3.OperationalError("attempt to write a readonly database"), "read-only"),
+        (sqlite3.OperationalError("database is locked"), "another program holds"),
+        (OSError(28, "No space left on device"), "the disk is full"),
+        (sqlite3.OperationalError("disk I/O error"), "cannot be written"),
+    ],
+)
+def test_storage_problems_are_said_in_words(error, words):
+    assert words in storage_problem(error)
+
+
+def test_a_write_waits_out_a_lock_held_past_the_busy_timeout(tmp_path, monkeypatch, caplog):
+    from gui.core import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "locked.pfrace"
+    Store.create(path, Race("Locked", 100), [Competitor("a", "A", "")]).close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's long write
+    release = threading.Timer(0.45, lambda: other.execute("COMMIT"))
+    release.start()
+    caplog.set_level(logging.INFO)
+    with Store.open(path) as store:
+        with store.write():
+            store.db.execute("UPDATE race SET title = 'Written' WHERE id = 1")
+        assert store.race().title == "Written"
+    release.join()
+    other.close()
+    assert any("waiting again (2 of 3)" in r.getMessage() for r in caplog.records)
+
+
+def test_a_lock_that_never_ends_is_an_error_after_the_retries(tmp_path, monkeypatch):
+    from gui.core import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "locked.pfrace"
+    Store.create(path, Race("Locked", 100), [Competitor("a", "A", "")]).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with Store.open(path) as store, pytest.raises(sqlite3.OperationalError, match="locked"):
+            with store.write():
+                pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def _mount_small_fs(where: Path) -> bool:
+    where.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        return False
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0
+
+
+def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_path):
+    disk = tmp_path / "small-disk"
+    if not _mount_small_fs(disk):
+        pytest.skip(
+            "mounting a small file system needs root; the window test above fills the "
+            "file for real through SQLite's own page limit"
+        )
+    try:
+        session = disk / "rec.pfrace"
+        Store.create(
+            session,
+            Race("Full disk", 10_000_000),
+            [Competitor("alice", "Alice", ""), Competitor("bob", "Bob", "")],
+        ).close()
+        with Feeds(tmp_path, pause_s=0.002) as feeds:
+            proc = subprocess.Popen(
+                [str(EXE), "record", str(session), "--interval", "1"]
+                + [f"--feed={h}=file:{p}" for h, p in feeds.paths.items()],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+            )
+            lines: list[str] = []
+            reader = threading.Thread(
+                target=lambda: lines.extend(proc.stdout),
+                daemon=True,  # type: ignore[arg-type]
+            )
+            reader.start()
+            deadline = time.monotonic() + 30
+            while not any("  stored  " in line for line in lines):
+                assert time.monotonic() < deadline and proc.poll() is None, lines
+                time.sleep(0.05)
+            # Fill what is left of the disk.
+            filler = disk / "filler"
+            with filler.open("wb") as fh:
+                try:
+                    while True:
+                        fh.write(b"\0" * 65536)
+                        fh.flush()
+                except OSError:
+                    pass
+            while not any("  paused  " in line for line in lines):
+                assert time.monotonic() < deadline + 30 and proc.poll() is None, lines
+                time.sleep(0.05)
+            paused = next(line for line in lines if "  paused  " in line)
+            assert "the disk is full" in paused, paused
+            assert _integrity(session) == "ok"
+            filler.unlink()
+            while not any("  resumed  " in line for line in lines):
+                assert time.monotonic() < deadline + 60 and proc.poll() is None, lines
+                time.sleep(0.05)
+            time.sleep(1.5)
+            proc.terminate()
+            proc.wait(20)
+            reader.join(10)
+            err = proc.stderr.read()
+            proc.stdout.close()
+            proc.stderr.close()
+        assert proc.returncode == 0, err
+        assert _integrity(session) == "ok"
+        printed = {int(line.split("  ")[3]) for line in lines if "  stored  " in line}
+        assert printed <= _counts(session)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
