@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -356,6 +357,18 @@ def cmd_import(args: argparse.Namespace) -> int:
                     sys.stderr,
                     stop_asked=stop_asked,
                 )
+            except sqlite3.Error as exc:
+                from gui.core.store import storage_problem
+
+                log.debug("import stopped", exc_info=True)
+                print(
+                    f"photofinish: error: {args.session}: the import stopped: "
+                    f"{storage_problem(exc)}; {report.imported:,} snapshots and "
+                    f"{report.annotations:,} annotations were stored before it "
+                    "(importing the file again adds the rest, nothing twice)",
+                    file=sys.stderr,
+                )
+                return 1
             except KeyboardInterrupt:
                 print(
                     f"photofinish: import stopped; {report.imported:,} snapshots and "

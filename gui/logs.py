@@ -49,6 +49,18 @@ def scrub(text: str) -> str:
     return redact(text, secrets())
 
 
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes, not when it was made."""
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 class RedactSecrets(logging.Filter):
     """Replaces known secrets in a record's message and traceback before any handler writes it."""
 
@@ -76,7 +88,7 @@ def setup(debug: bool = False) -> Path | None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     redacting = RedactSecrets()
-    console = logging.StreamHandler(sys.stderr)
+    console = _Stderr()
     console.setLevel(logging.DEBUG if debug else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     console.addFilter(redacting)

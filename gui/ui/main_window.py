@@ -521,6 +521,29 @@ class MainWindow(QMainWindow):
         if name:
             self.import_file(Path(name))
 
+    def _import_stopped(self, path: Path, exc: sqlite3.Error) -> None:
+        """An import the session file could not take to its end: what is stored, what next."""
+        from gui.core.operations import unfinished_import_text
+        from gui.core.store import storage_problem
+
+        log.error("Import of %s stopped: %s", path, exc)
+        self.session.reload()
+        key = str(path.resolve())
+        unfinished = [
+            p for p in self.session.store.unfinished_imports() if p.get("key", key) == key
+        ]
+        if unfinished:
+            text = unfinished_import_text(unfinished[-1])
+            detail = text[0].upper() + text[1:] + "."
+        else:
+            detail = "Nothing from it was stored."
+        notice(
+            self,
+            "Import stopped",
+            f"The import of {path.name} stopped: {storage_problem(exc)}.\n\n{detail}",
+            warn=True,
+        )
+
     def import_file(self, path: Path) -> Any:
         """Import a CSV or JSON Lines file of readings and notes, and report what happened."""
         from gui.core.importing import ImportFileError
@@ -531,6 +554,9 @@ class MainWindow(QMainWindow):
         except ImportFileError as exc:
             log.warning("Import of %s refused: %s", path, exc)
             notice(self, "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
+            return None
+        except sqlite3.Error as exc:
+            self._import_stopped(path, exc)
             return None
         self.session.reload()
         lines = [

@@ -229,3 +229,27 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
     # The random moments should land inside the import at least once in four tries; if
     # this fails, the import became much faster or slower than the window above.
     assert seen_partial, f"seed {seed}: no kill landed between batches"
+
+
+def test_a_window_opened_on_a_stopped_import_says_what_to_rerun(qtbot, tmp_path, big_csv):
+    from gui.core.operations import import_file_steps
+    from gui.session import Session
+    from gui.ui.main_window import MainWindow
+
+    session = _new_session(tmp_path / "stopped.pfrace")
+    with Store.open(session) as store:
+        steps = import_file_steps(store, big_csv)
+        next(steps)  # one batch stored, then the import stops (closed, as on Ctrl+C)
+        steps.close()
+        stored = store.snapshot_count()
+    assert 0 < stored < 4 * IMPORT_BATCH
+    store = Store.open(session)
+    try:
+        window = MainWindow(Session(store), replay=False, restore=False)
+        qtbot.addWidget(window)
+        message = window.statusBar().currentMessage()
+        assert "did not finish" in message and big_csv.name in message, message
+        assert f"{stored:,} readings" in message and "Import the same file again" in message
+        window.close()
+    finally:
+        store.close()

@@ -266,3 +266,77 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
         assert printed <= _counts(session)
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _full_on_second_batch(monkeypatch) -> list[int]:
+    """The second batch of an import meets a full disk; returns the batch sizes seen."""
+    from gui.core import operations
+
+    real = operations._store_rows
+    calls: list[int] = []
+
+    def store_rows(store, rows):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            store.db.execute("INSERT INTO view_state (key, value) VALUES ('half', 'written')")
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(store, rows)
+
+    monkeypatch.setattr(operations, "_store_rows", store_rows)
+    return calls
+
+
+ROWS = 130_000  # batches hold about 50,000 readings: three of them
+
+
+def _two_batches(path: Path) -> Path:
+    with path.open("w") as fh:
+        fh.write("timestamp,competitor,count\n")
+        for i in range(ROWS):
+            fh.write(f"{1_600_000_000 + i},alice,{10 + i}\n")
+    return path
+
+
+def test_an_import_that_meets_a_full_disk_keeps_whole_batches_and_says_so(
+    tmp_path, monkeypatch, capsys
+):
+    from tests.cli_support import run
+
+    session = tmp_path / "s.pfrace"
+    Store.create(session, Race("Import", 10**9), [Competitor("alice", "A", "")]).close()
+    csv = _two_batches(tmp_path / "readings.csv")
+    batches = _full_on_second_batch(monkeypatch)
+    code, out, err = run(capsys, "import", str(session), str(csv))
+    assert code == 1
+    assert "the import stopped: the disk is full" in err
+    assert len(batches) == 2 and f"{batches[0]:,} snapshots" in err
+    assert "importing the file again adds the rest" in err
+    assert "Traceback" not in err
+    assert _integrity(session) == "ok"
+    with Store.open(session, read_only=True) as store:
+        assert store.snapshot_count() == batches[0]
+        assert "half" not in store.view_state()  # the failed batch left nothing behind
+    monkeypatch.undo()
+    code, out, err = run(capsys, "import", str(session), str(csv))
+    assert code == 0 and "did not finish" in err
+    with Store.open(session, read_only=True) as store:
+        assert store.snapshot_count() == ROWS
+
+
+def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(
+        "gui.ui.main_window.notice", lambda parent, title, text, **kw: shown.append((title, text))
+    )
+    before = window.session.store.snapshot_count()
+    csv = _two_batches(tmp_path / "readings.csv")
+    window.session.store.add_competitor("alice")
+    batches = _full_on_second_batch(monkeypatch)
+    assert window.import_file(csv) is None
+    assert len(shown) == 1
+    title, text = shown[0]
+    assert title == "Import stopped"
+    assert "stopped: the disk is full" in text
+    assert f"{batches[0]:,} readings" in text and "Import the same file again" in text
+    assert window.session.store.snapshot_count() == before + batches[0]
+    assert window.session.series_count() >= batches[0]

@@ -1,4 +1,4 @@
-"""An exception inside any Qt slot is logged with its traceback, shown without blocking, survived."""
+"""An exception in any Qt slot is logged with its traceback, shown without blocking, survived."""
 
 from __future__ import annotations
 
