@@ -49,6 +49,7 @@ class Session(QObject):
     events_reset = Signal()
     race_changed = Signal()
     as_of_changed = Signal()
+    write_failed = Signal(str)  # a change the file could not take, and why (nothing changed)
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)

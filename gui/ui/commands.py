@@ -1,15 +1,24 @@
 """Undoable changes to a session: notes, hand flags and race settings (QUndoStack commands).
 
 Every change is written to the session file at once; undo writes the old
-state back, so the file always holds what the window shows.
+state back, so the file always holds what the window shows. A change the file
+cannot take (disk full, gone read-only, locked too long) is not kept on the
+undo stack: the session says why through ``write_failed`` and nothing changed.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from collections.abc import Callable
+
 from PySide6.QtGui import QUndoCommand
 
 from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
+from gui.core.store import SessionError, storage_problem
 from gui.session import Session
+
+log = logging.getLogger(__name__)
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -17,7 +26,37 @@ def _short(text: str, limit: int = 30) -> str:
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
-class AddNote(QUndoCommand):
+class _Change(QUndoCommand):
+    """A change written to the session file; one the file refuses leaves the undo stack."""
+
+    session: Session
+
+    def redo(self) -> None:
+        """Make the change (Qt calls this on push and on Redo)."""
+        self._guard(self.apply)
+
+    def undo(self) -> None:
+        """Take the change back."""
+        self._guard(self.revert)
+
+    def apply(self) -> None:
+        """Write the change."""
+        raise NotImplementedError
+
+    def revert(self) -> None:
+        """Write the old state back."""
+        raise NotImplementedError
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except (sqlite3.Error, SessionError) as exc:
+            log.error("%s not saved: %s", self.text(), exc)
+            self.setObsolete(True)  # QUndoStack drops it: nothing to undo or redo
+            self.session.write_failed.emit(f"{self.text()}: {storage_problem(exc)}")
+
+
+class AddNote(_Change):
     """Add a note; undo deletes it, redo puts it back under the same id."""
 
     def __init__(
@@ -28,20 +67,20 @@ class AddNote(QUndoCommand):
         self.values = (at_ms, text, url, handle)
         self.note: Event | None = None
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Add (or put back) the note."""
         if self.note is None:
             self.note = self.session.add_note(*self.values)
         else:
             self.session.restore_note(self.note)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Remove the note."""
         if self.note is not None and self.note.id is not None:
             self.session.delete_note(self.note.id)
 
 
-class EditNote(QUndoCommand):
+class EditNote(_Change):
     """Change a note's time, text, link or competitor."""
 
     def __init__(
@@ -60,16 +99,16 @@ class EditNote(QUndoCommand):
         self.old = (note.at_ms, note.text, note.url, note.handle)
         self.new = (at_ms, text, url, handle)
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Write the new values."""
         self.session.update_note(self.note_id, *self.new)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Write the old values back."""
         self.session.update_note(self.note_id, *self.old)
 
 
-class DeleteNote(QUndoCommand):
+class DeleteNote(_Change):
     """Delete a note; undo puts it back under the same id."""
 
     def __init__(self, session: Session, note: Event) -> None:
@@ -78,17 +117,17 @@ class DeleteNote(QUndoCommand):
         self.session = session
         self.note = note
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Delete the note."""
         assert self.note.id is not None
         self.session.delete_note(self.note.id)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Put it back."""
         self.session.restore_note(self.note)
 
 
-class FlagReading(QUndoCommand):
+class FlagReading(_Change):
     """Decide by hand whether a reading is a glitch."""
 
     LABELS = {
@@ -104,17 +143,17 @@ class FlagReading(QUndoCommand):
         self.flag = flag
         self.old: tuple[str, str] | None = None
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Store the hand decision."""
         self.old = self.session.set_flag(self.snapshot_id, self.flag)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Restore the reading's previous flag."""
         if self.old is not None:
             self.session.set_flag(self.snapshot_id, *self.old)
 
 
-class EditRace(QUndoCommand):
+class EditRace(_Change):
     """Change the race's settings and the competitors' names and colours."""
 
     def __init__(self, session: Session, race: Race, competitors: list[Competitor]) -> None:
@@ -126,16 +165,16 @@ class EditRace(QUndoCommand):
         )
         self.new = (race, competitors)
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Store the new settings."""
         self.session.update_race(*self.new)
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Store the old settings."""
         self.session.update_race(*self.old)
 
 
-class AddReading(QUndoCommand):
+class AddReading(_Change):
     """Store a reading typed in by hand; undo removes it again."""
 
     def __init__(self, session: Session, snapshot: Snapshot) -> None:
@@ -144,12 +183,12 @@ class AddReading(QUndoCommand):
         self.snapshot = snapshot
         self.stored: Snapshot | None = None
 
-    def redo(self) -> None:
+    def apply(self) -> None:
         """Store the reading."""
         new = self.session.append([self.snapshot])
         self.stored = new[0] if new else None
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         """Remove the reading."""
         if self.stored is not None and self.stored.id is not None:
             self.session.delete_reading(self.stored.id)

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.gap.setAcceptDrops(False)
         session.analysis_changed.connect(self._update_status)
         session.race_changed.connect(self._on_session_race_changed)
+        session.write_failed.connect(self._on_session_write_failed)
         self.replay_bar.playing_changed.connect(self._update_status)
         self._update_status()
         self.resize(1600, 900)
@@ -274,6 +275,17 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About Photo Finish", self._on_about))
+
+    @Slot(str)
+    def _on_session_write_failed(self, why: str) -> None:
+        self.statusBar().showMessage(f"Not saved: {why}", 10_000)
+        notice(
+            self,
+            "Change not saved",
+            f"{why}.\n\nThe session file is as it was before; try again once it can be written.",
+            warn=True,
+            name="writeFailed",
+        )
 
     def _mention_unfinished_imports(self) -> None:
         """Say so when an import into this file was killed or stopped before its end."""

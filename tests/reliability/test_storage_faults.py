@@ -340,3 +340,33 @@ def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_p
     assert f"{batches[0]:,} readings" in text and "Import the same file again" in text
     assert window.session.store.snapshot_count() == before + batches[0]
     assert window.session.series_count() >= batches[0]
+
+
+def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, monkeypatch):
+    from tests.ui.test_notes import add_note_through_dialog, notes_in_file
+
+    shown = []
+    monkeypatch.setattr(
+        "gui.ui.main_window.notice", lambda parent, title, text, **kw: shown.append((title, text))
+    )
+    conn = window.session.store.db.conn
+    before = notes_in_file(window.session)
+    conn.execute("PRAGMA query_only = ON")  # the file has turned read-only under the window
+    add_note_through_dialog(window, qtbot, 1239940000000, "Not saved yet")
+    assert shown and shown[-1][0] == "Change not saved"
+    assert "Add Note" in shown[-1][1] and "read-only" in shown[-1][1]
+    assert window.statusBar().currentMessage().startswith("Not saved: Add Note")
+    assert window.undo_stack.count() == 0  # nothing to undo: nothing happened
+    glitch = window.session.complete_analysis().glitches[0]
+    reading = window.session.reading_id(glitch.handle, glitch.at_ms, glitch.count)
+    window.flag_reading(reading, "ok")
+    assert window.undo_stack.count() == 0 and len(shown) == 2
+    assert "Keep Reading as Real" in shown[-1][1]
+    assert notes_in_file(window.session) == before
+
+    conn.execute("PRAGMA query_only = OFF")  # it can be written again
+    add_note_through_dialog(window, qtbot, 1239940000000, "Saved now")
+    assert window.undo_stack.count() == 1 and len(shown) == 2
+    assert notes_in_file(window.session)[-1][2] == "Saved now"
+    window.undo_stack.undo()
+    assert notes_in_file(window.session) == before
