@@ -144,7 +144,13 @@ def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidg
         existing.raise_()
         existing.activateWindow()
         return existing
-    window = MainWindow(load_session(path), replay=replay, restore=restore)
+    session = load_session(path)
+    try:
+        window = MainWindow(session, replay=replay, restore=restore)
+    except sqlite3.DatabaseError as exc:  # damage in a part only the window reads
+        session.stop_watching()
+        session.store.close()
+        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
     _windows.append(window)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.closed.connect(lambda: _windows.remove(window) if window in _windows else None)

@@ -234,6 +234,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
+    except sqlite3.OperationalError as exc:  # full, read-only or locked past the retries
+        from gui.core.store import storage_problem
+
+        log.debug("storage error", exc_info=True)
+        print(f"photofinish: error: {storage_problem(exc)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as exc:  # damage found while reading
+        log.debug("damaged file", exc_info=True)
+        print(f"photofinish: error: the session file is damaged ({exc})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:  # a full disk, a folder that went away: the file and the reason
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"photofinish: error: {where}{exc.strerror or exc}", file=sys.stderr)

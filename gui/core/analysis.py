@@ -770,8 +770,9 @@ def _stats(
     j = int(np.searchsorted(t, t1 - RATE_WINDOW_MS, side="right")) - 1
     if j < 0:
         j = 0
-    if j < i and t1 - int(t[j]) <= stale:
-        elapsed = t1 - int(t[j])
+    elapsed = t1 - int(t[j])
+    # No rate from readings all taken at the same moment (two counts at one millisecond).
+    if j < i and 0 < elapsed <= stale:
         st.rate_per_hour = (c1 - int(c[j])) / elapsed * HOUR_MS
         if st.crossed_at_ms is None and st.rate_per_hour > 0 and c1 < race.milestone:
             st.eta_ms = t1 + round((race.milestone - c1) / st.rate_per_hour * HOUR_MS)

@@ -1,4 +1,14 @@
-"""Reading snapshots and annotations from CSV or JSON Lines, with a report per bad line."""
+"""Reading snapshots and annotations from CSV or JSON Lines, with a report per bad line.
+
+Files are UTF-8 (with or without a byte order mark), or UTF-16 or UTF-32 as
+spreadsheet programs save "Unicode text": with a byte order mark, or UTF-16
+without one when its zero bytes give it away.
+
+A reading's time may be any moment up to a day from now: epoch seconds 0
+(1970) and other early times are kept as written, since the file's own times
+are all the importer knows of the race's era, while a reading from more than
+a day ahead cannot have been taken yet and is a bad line.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ import json
 import math
 import os
 import re
+import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +37,17 @@ CSV_COLUMNS = ("timestamp", "competitor", "count")
 _SEPARATORS = re.compile(r"[,_\s\u00a0\u202f']")
 _EPOCH = re.compile(r"^-?\d+(\.\d+)?$")
 _TOO_BIG = 2**63  # SQLite stores whole numbers in 64 bits
+_LOOKS_ISO = re.compile(r"^[+-]?\d{4}-?\d{2}")  # a date first: a bad one is not a real date
+FUTURE_MARGIN_MS = 24 * 3_600_000
+"""How far ahead of now a reading's time may be (clocks and zones that are a little off)."""
+MAX_LINE_CHARS = 1 << 20
+"""A line (a CSV record) longer than this is a bad line, not a reading."""
+_LONG_LINE = "line is longer than 1 MB"
+_SHOWN_CHARS = 40  # of a bad value quoted in a reason
+_SNIFF_BYTES = 8192  # what the checks for binary files and for the encoding look at
+# The csv module refuses fields over 128 KiB with an error that would end the import:
+# lines longer than MAX_LINE_CHARS are reported as bad lines instead.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 SKIPPED_KEPT = 1_000
 """Bad lines listed in an import's report, with their reasons; any more are only counted."""
 
@@ -81,6 +103,21 @@ class ParsedRow:
     event: Event | None = None
 
 
+def _shown(text: str) -> str:
+    """A value as quoted in a reason: its repr, cut short when long."""
+    return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
+
+
+def _shown_number(n: int | float) -> str:
+    text = str(n)
+    return text if len(text) <= _SHOWN_CHARS else f"{text[:12]}… ({len(text):,} digits)"
+
+
+def latest_reading_ms() -> int:
+    """The latest time a reading may have: now plus :data:`FUTURE_MARGIN_MS`."""
+    return int(time.time() * 1000) + FUTURE_MARGIN_MS
+
+
 def parse_timestamp(text: object, zone: ZoneInfo) -> int:
     """UTC milliseconds from ISO 8601 (naive means ``zone``) or epoch seconds."""
     if isinstance(text, bool):
@@ -98,8 +135,12 @@ def parse_timestamp(text: object, zone: ZoneInfo) -> int:
         return _epoch_ms(s)
     try:
         dt = datetime.fromisoformat(s)
-    except ValueError:
-        raise ValueError(f"timestamp {s!r} is neither ISO 8601 nor epoch seconds") from None
+    except ValueError as exc:
+        why = str(exc)
+        if _LOOKS_ISO.match(s) and not why.startswith("Invalid isoformat"):
+            # Such as 2009-02-30 or 25:00: the shape of a time, but no such moment.
+            raise ValueError(f"timestamp {_shown(s)} is not a real date and time ({why})") from None
+        raise ValueError(f"timestamp {_shown(s)} is neither ISO 8601 nor epoch seconds") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=zone)
     return datetime_to_ms(dt)
@@ -111,7 +152,8 @@ def _epoch_ms(text: int | float | str) -> int:
     except OverflowError:  # a whole number too big for a float
         seconds = math.inf
     if not abs(seconds) * 1000 < _TOO_BIG:
-        raise ValueError(f"timestamp {text!r} is out of range")
+        shown = _shown(text) if isinstance(text, str) else _shown_number(text)
+        raise ValueError(f"timestamp {shown} is out of range")
     return round(seconds * 1000)
 
 
@@ -122,34 +164,128 @@ def parse_count(value: object) -> int:
     if isinstance(value, int):
         n = value
     elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"count {value!r} is not a number")
+        if value < 0:
+            raise ValueError(f"count {value!r} is negative")
+        if value >= _TOO_BIG:
+            raise ValueError(f"count {value!r} is too big")
         if not value.is_integer():
             raise ValueError(f"count {value!r} is not a whole number")
         n = int(value)
     elif isinstance(value, str):
-        s = _SEPARATORS.sub("", value.strip())
+        text = value.strip()
+        s = _SEPARATORS.sub("", text)
         if not s:
             raise ValueError("count is empty")
         if not s.isdigit():
-            raise ValueError(f"count {value.strip()!r} is not a whole number")
-        n = int(s)
+            raise ValueError(f"count {_shown(text)} {_count_problem(s)}")
+        if len(s.lstrip("0")) > 19:  # more digits than any count that fits
+            raise ValueError(f"count {_shown(text)} is too big")
+        try:
+            n = int(s)
+        except ValueError:  # digits int() does not read, such as ²
+            raise ValueError(f"count {_shown(text)} is not a whole number") from None
+        if n >= _TOO_BIG:
+            raise ValueError(f"count {_shown(text)} is too big")
     else:
         raise ValueError("count is missing")
     if n < 0:
-        raise ValueError(f"count {n} is negative")
+        raise ValueError(f"count {_shown_number(n)} is negative")
     if n >= _TOO_BIG:
-        raise ValueError(f"count {n} is too big")
+        raise ValueError(f"count {_shown_number(n)} is too big")
     return n
 
 
-def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise ImportFileError(f"{name}: is a binary file, not CSV or JSON Lines")
+def _count_problem(s: str) -> str:
+    """What is wrong with a count written as ``s`` (separators taken out), not digits."""
+    if s.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        return "is not a number"
     try:
-        return data.decode("utf-8-sig")
+        value = float(s)
+    except ValueError:
+        return "is not a whole number"
+    if value < 0:
+        return "is negative"
+    if value >= _TOO_BIG:  # such as 1e30
+        return "is too big"
+    return "is not a whole number"
+
+
+@dataclass(frozen=True)
+class TextEncoding:
+    """How a file's text is encoded, as worked out from its first bytes."""
+
+    name: str  # as messages say it: UTF-8, UTF-16 or UTF-32
+    codec: str  # decodes the bytes after the byte order mark
+    reader: str  # decodes the whole file, byte order mark and all
+    bom: int = 0  # bytes of byte order mark
+    width: int = 1  # about how many bytes one character takes (for progress)
+
+    def bad_byte(self, name: str, offset: int) -> ImportFileError:
+        """The error for bytes that are not text in this encoding (offset after the mark)."""
+        if self.name == "UTF-8":
+            return ImportFileError(f"{name}: is not UTF-8 text (bad byte at offset {offset})")
+        return ImportFileError(
+            f"{name}: is not UTF-8 text, nor the {self.name} text it starts like "
+            f"(bad byte at offset {offset})"
+        )
+
+
+UTF8 = TextEncoding("UTF-8", "utf-8", "utf-8-sig")
+_MARKED = (  # UTF-32 first: its little-endian mark starts like UTF-16's
+    (codecs.BOM_UTF32_LE, TextEncoding("UTF-32", "utf-32-le", "utf-32", 4, 4)),
+    (codecs.BOM_UTF32_BE, TextEncoding("UTF-32", "utf-32-be", "utf-32", 4, 4)),
+    (codecs.BOM_UTF8, TextEncoding("UTF-8", "utf-8", "utf-8-sig", 3)),
+    (codecs.BOM_UTF16_LE, TextEncoding("UTF-16", "utf-16-le", "utf-16", 2, 2)),
+    (codecs.BOM_UTF16_BE, TextEncoding("UTF-16", "utf-16-be", "utf-16", 2, 2)),
+)
+
+
+def text_encoding(head: bytes) -> TextEncoding:
+    """The encoding of a file that starts with ``head`` (its first few kilobytes).
+
+    A byte order mark decides; without one, text whose every other byte is
+    zero (mostly, and starting so) is UTF-16 without a mark, as some programs
+    write it; anything else is read as UTF-8.
+    """
+    for mark, encoding in _MARKED:
+        if head.startswith(mark):
+            return encoding
+    n = len(head) // 2 * 2
+    if n >= 4:
+        even, odd = head[0:n:2].count(0), head[1:n:2].count(0)
+        half = n // 2
+        if head[0] and not head[1] and odd * 2 >= half and even * 20 <= half:
+            return TextEncoding("UTF-16", "utf-16-le", "utf-16-le", 0, 2)
+        if head[1] and not head[0] and even * 2 >= half and odd * 20 <= half:
+            return TextEncoding("UTF-16", "utf-16-be", "utf-16-be", 0, 2)
+    return UTF8
+
+
+def _check_head(head: bytes, name: str) -> TextEncoding:
+    """The encoding of a file starting with ``head``; ImportFileError when the head is binary."""
+    encoding = text_encoding(head)
+    if encoding.codec == "utf-8":
+        if b"\x00" in head:
+            raise ImportFileError(f"{name}: is a binary file, not CSV or JSON Lines")
+        return encoding
+    decoder = codecs.getincrementaldecoder(encoding.codec)()
+    try:
+        text = decoder.decode(head[encoding.bom :])
     except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            f"{name}: is not UTF-8 text (bad byte at offset {exc.start})"
-        ) from None
+        raise encoding.bad_byte(name, exc.start) from None
+    if "\x00" in text:
+        raise ImportFileError(f"{name}: is a binary file, not CSV or JSON Lines")
+    return encoding
+
+
+def _decode(data: bytes, name: str) -> str:
+    encoding = _check_head(data[:_SNIFF_BYTES], name)
+    try:
+        return data[encoding.bom :].decode(encoding.codec)
+    except UnicodeDecodeError as exc:
+        raise encoding.bad_byte(name, exc.start) from None
 
 
 def read_text(path: str | Path) -> str:
@@ -214,6 +350,8 @@ def csv_fields(line: str) -> list[str]:
 
 def csv_record(line: int, row: list[str], header: list[str], zone: ZoneInfo) -> ParsedRow | Skipped:
     """One CSV record, already split into fields, read against a known header."""
+    if sum(map(len, row)) > MAX_LINE_CHARS:
+        return Skipped(line, _LONG_LINE)
     if len(row) != len(header):
         return Skipped(line, f"expected {len(header)} fields, found {len(row)}")
     rec = dict(zip(header, row, strict=True))
@@ -222,10 +360,14 @@ def csv_record(line: int, row: list[str], header: list[str], zone: ZoneInfo) -> 
 
 def json_line(line: int, raw: str, zone: ZoneInfo) -> ParsedRow | Skipped:
     """One non-blank JSON Lines line: a snapshot, a note (``text``, no ``count``), or why not."""
+    if len(raw) > MAX_LINE_CHARS:
+        return Skipped(line, _LONG_LINE)
     try:
         rec = json.loads(raw)
     except json.JSONDecodeError as exc:
         return Skipped(line, f"not valid JSON ({exc.msg})")
+    except ValueError:  # a whole number of thousands of digits
+        return Skipped(line, "not valid JSON (a number in it is too long)")
     if not isinstance(rec, dict):
         return Skipped(line, "not a JSON object")
     if "text" in rec and "count" not in rec:
@@ -239,11 +381,24 @@ def _parse_jsonl(text: str, zone: ZoneInfo) -> Iterator[ParsedRow | Skipped]:
             yield json_line(line, raw, zone)
 
 
+def _handle(raw: str) -> str:
+    """A competitor's handle as written in a file, as stored ("" when there is none)."""
+    return raw.strip().lstrip("@").strip()
+
+
+def _future(text: object) -> ValueError:
+    shown = _shown(text) if isinstance(text, str) else repr(text)
+    return ValueError(f"timestamp {shown} is in the future (a reading cannot be taken yet)")
+
+
 def _snapshot_row(line: int, rec: Mapping[str, object], zone: ZoneInfo) -> ParsedRow | Skipped:
     try:
-        at_ms = parse_timestamp(rec.get("timestamp"), zone)
+        text = rec.get("timestamp")
+        at_ms = parse_timestamp(text, zone)
+        if at_ms > latest_reading_ms():
+            raise _future(text)
         handle = rec.get("competitor")
-        if not isinstance(handle, str) or not handle.strip():
+        if not isinstance(handle, str) or not _handle(handle):
             raise ValueError("competitor is missing")
         count = parse_count(rec.get("count"))
         source = rec.get("source") or ""
@@ -251,8 +406,8 @@ def _snapshot_row(line: int, rec: Mapping[str, object], zone: ZoneInfo) -> Parse
             raise ValueError("source is not text")
     except ValueError as exc:
         return Skipped(line, str(exc))
-    handle = handle.strip().lstrip("@")
-    return ParsedRow(line, snapshot=Snapshot(at_ms, handle, count, source.strip() or "import"))
+    snapshot = Snapshot(at_ms, _handle(handle), count, source.strip() or "import")
+    return ParsedRow(line, snapshot=snapshot)
 
 
 def _annotation_row(line: int, rec: Mapping[str, object], zone: ZoneInfo) -> ParsedRow | Skipped:
@@ -276,7 +431,7 @@ def _annotation_row(line: int, rec: Mapping[str, object], zone: ZoneInfo) -> Par
             at_ms,
             KIND_NOTE,
             text.strip(),
-            handle=handle.strip().lstrip("@") if handle else None,
+            handle=(_handle(handle) or None) if handle else None,
             url=url or None,
             origin=ORIGIN_IMPORTED,
             key=f"imported:{at_ms}:{digest}",
@@ -295,8 +450,6 @@ _MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][
 _BASE_MINUTE = "2000-01-01T00:00"
 _BASE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_BOM = b"\xef\xbb\xbf"
-_SNIFF_BYTES = 8192
 
 SnapshotRow = tuple[int, int, int, str]
 """A reading ready for the store: competitor id, UTC milliseconds, count, source."""
@@ -332,14 +485,14 @@ def read_batches(
     as :data:`SnapshotRow` tuples, but the file is never held in memory as a
     whole. ``competitor_id(handle)`` gives the id of a competitor, adding it
     when it is new; it is called only for a handle of a good reading, in file
-    order. The whole file is checked (binary, UTF-8, format) before the first
+    order. The whole file is checked (binary, encoding, format) before the first
     batch, so ImportFileError comes before anything is imported.
     """
     p = Path(path)
     label = name or str(p)
-    total = _check_bytes(p, str(p), piece_bytes)
+    total, encoding = _check_bytes(p, str(p), piece_bytes)
     binary = _open_binary(p, str(p))
-    with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as fh:
+    with io.TextIOWrapper(binary, encoding=encoding.reader, newline="") as fh:
         cast(Any, fh)._CHUNK_SIZE = max(1, piece_bytes)  # how much is decoded at a time
         fmt = _sniff_lines(fh, label)
         fh.seek(0)
@@ -348,9 +501,11 @@ def read_batches(
         try:
             for _ in steps:
                 if reader.batch.size() >= batch_rows:
-                    yield reader.take(reader.read)
+                    yield reader.take(reader.read * encoding.width)
         except UnicodeDecodeError:
-            raise ImportFileError(f"{p}: is not UTF-8 text (it changed while being read)") from None
+            raise ImportFileError(
+                f"{p}: is not {encoding.name} text (it changed while being read)"
+            ) from None
         yield reader.take(total)
 
 
@@ -365,27 +520,24 @@ def _open_binary(p: Path, name: str) -> BinaryIO:
         raise ImportFileError(f"{name}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _check_bytes(p: Path, name: str, piece_bytes: int) -> int:
-    """The file's size, once it is known to be UTF-8 text throughout (as :func:`read_text`)."""
+def _check_bytes(p: Path, name: str, piece_bytes: int) -> tuple[int, TextEncoding]:
+    """The file's size and encoding, once it is known to be text throughout (as read_text)."""
     with _open_binary(p, name) as fh:
         try:
             head = fh.read(_SNIFF_BYTES)
-            if b"\x00" in head:
-                raise ImportFileError(f"{name}: is a binary file, not CSV or JSON Lines")
-            decoder = codecs.getincrementaldecoder("utf-8")()
+            encoding = _check_head(head, name)
+            decoder = codecs.getincrementaldecoder(encoding.codec)()
             # Offsets count from after a byte order mark, as in read_text.
             fed = 0
-            data = head[len(_BOM) :] if head.startswith(_BOM) else head
+            data = head[encoding.bom :]
             while True:
                 held = len(decoder.getstate()[0])
                 try:
                     decoder.decode(data, final=not data)
                 except UnicodeDecodeError as exc:
-                    raise ImportFileError(
-                        f"{name}: is not UTF-8 text (bad byte at offset {fed - held + exc.start})"
-                    ) from None
+                    raise encoding.bad_byte(name, fed - held + exc.start) from None
                 if not data:
-                    return os.fstat(fh.fileno()).st_size
+                    return os.fstat(fh.fileno()).st_size, encoding
                 fed += len(data)
                 data = fh.read(max(1, piece_bytes))
         except OSError as exc:
@@ -482,10 +634,10 @@ class _Reader:
 
     def cid(self, raw: str) -> int:
         """The competitor id for a handle as written (ValueError when there is none)."""
-        handle = raw.strip()
+        handle = _handle(raw)
         if not handle:
             raise ValueError("competitor is missing")
-        got = self.ids[raw] = self.handle_id(handle.lstrip("@"))
+        got = self.ids[raw] = self.handle_id(handle)
         return got
 
     def handle_id(self, handle: str) -> int:
@@ -525,7 +677,7 @@ class _Reader:
             self.read += len(text)
             if '"' in text:  # quoted fields, maybe over several lines: the csv module reads them
                 reader = csv.reader(chain(lines, fh))
-                self.csv_rows(_until(reader, len(lines)), header, done, reader)
+                self.csv_rows(_until(reader, len(lines)), header, done, reader, True)
                 done += reader.line_num
             else:
                 if "\r" not in text:
@@ -536,7 +688,8 @@ class _Reader:
                     parts = [line.rstrip("\r\n") for line in lines]
                 if text.endswith(("\n", "\r")) and len(parts) > len(lines):
                     parts.pop()
-                self.csv_rows(map(methodcaller("split", ","), parts), header, done, None)
+                rows = map(methodcaller("split", ","), parts)
+                self.csv_rows(rows, header, done, None, len(text) > MAX_LINE_CHARS)
                 done += len(lines)
             yield
 
@@ -546,8 +699,13 @@ class _Reader:
         header: list[str],
         done: int,
         reader: Any,
+        long_rows: bool = False,
     ) -> None:
-        """Read rows of fields; a line the fast path cannot read goes to :func:`csv_record`."""
+        """Read rows of fields; a line the fast path cannot read goes to :func:`csv_record`.
+
+        ``long_rows`` says a row may be longer than :data:`MAX_LINE_CHARS` (then
+        each is measured; otherwise none can be).
+        """
         where = {name: i for i, name in enumerate(header)}  # the last column of a name wins
         # Without the usual columns every line goes to the careful parser (width -1).
         width = len(header) if all(col in where for col in CSV_COLUMNS) else -1
@@ -558,11 +716,12 @@ class _Reader:
         ms, cid, source = self.ms, self.cid, self.source
         append = self.batch.rows.append
         last_text, last_ms = None, 0
+        latest = latest_reading_ms()
         k = 0
         for row in rows:
             k += 1
             try:
-                if len(row) != width:
+                if len(row) != width or (long_rows and sum(map(len, row)) > MAX_LINE_CHARS):
                     raise _Careful
                 text = row[at_i]
                 if text == last_text:
@@ -574,6 +733,8 @@ class _Reader:
                     else:
                         at = minute + rest
                     last_text, last_ms = text, at
+                if at > latest:
+                    raise _Careful
                 n = row[count_i]
                 count = int(n) if n.isdigit() and len(n) < 19 else parse_count(n)
                 if source_i is None:
@@ -601,6 +762,7 @@ class _Reader:
             if not lines:
                 return
             append = self.batch.rows.append
+            latest = latest_reading_ms()
             self.read += sum(map(len, lines))
             for physical in lines:
                 for raw in physical.splitlines():
@@ -608,6 +770,8 @@ class _Reader:
                     if not raw or raw.isspace():
                         continue
                     try:
+                        if len(raw) > MAX_LINE_CHARS:
+                            raise _Careful
                         rec = loads(raw)
                         if type(rec) is not dict or ("text" in rec and "count" not in rec):
                             raise _Careful
@@ -618,6 +782,8 @@ class _Reader:
                         if n < 0 or n >= _TOO_BIG:
                             raise _Careful
                         at = self.ms(text)
+                        if at > latest:
+                            raise _Careful
                         if src is None or src == "":
                             src = "import"
                         elif type(src) is str:

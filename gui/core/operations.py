@@ -67,8 +67,9 @@ def _store_rows(store: Store, rows: list[SnapshotRow]) -> int:
     with store.write():
         # rowcount counts the rows inserted, not what the triggers did.
         added = int(store.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
-        # Older readings unsettle what an earlier analysis settled.
-        store.unsettle(min(r[1] for r in rows))
+        # Older readings unsettle what an earlier analysis settled (duplicates change nothing).
+        if added:
+            store.unsettle(min(r[1] for r in rows))
     return added
 
 
