@@ -84,8 +84,8 @@ def report_error(
     what = logs.scrub(f"{kind.__name__}: {value}")
     text = (
         f"Something went wrong: {what}\n\n"
-        "Photo Finish keeps running and nothing stored was changed by this. "
-        f"The details are in the log: {logs.log_file()}"
+        "Photo Finish keeps running. The details are in the log:\n"
+        f"{logs.log_file()}"
     )
     if _error_box and _error_box[0].isVisible():
         box = _error_box[0]

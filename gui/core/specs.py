@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,7 @@ __all__ = [
     "extract_count",
     "parse_spec",
     "redact",
+    "redact_bytes",
     "request_for",
     "secret_from_env",
 ]
@@ -79,12 +81,31 @@ PRESETS: tuple[str, ...] = ("bluesky", "mastodon", "github-stars", "github-follo
 _DEFAULT_INTERVAL_S = 60.0
 
 
+def _project_url() -> str | None:
+    """The project's home page as the installed package declares it, if it declares one."""
+    try:
+        meta = metadata.metadata("photofinish")
+    except metadata.PackageNotFoundError:
+        return None
+    urls = list(meta.get_all("Home-page") or [])
+    urls += [entry.partition(",")[2] for entry in meta.get_all("Project-URL") or []]
+    for url in (u.strip() for u in urls):
+        if urlsplit(url).scheme in ("http", "https"):
+            return url
+    return None
+
+
 def _user_agent() -> str:
+    """``PhotoFinish/VERSION``, with the project's page when the package names one.
+
+    No page is made up: servers' operators read this to find who is calling.
+    """
     try:
         version = metadata.version("photofinish")
     except metadata.PackageNotFoundError:
         version = "0"
-    return f"PhotoFinish/{version} (+https://github.com/photofinish/photofinish)"
+    url = _project_url()
+    return f"PhotoFinish/{version} (+{url})" if url else f"PhotoFinish/{version}"
 
 
 USER_AGENT: str = _user_agent()
@@ -371,15 +392,29 @@ def secret_from_env(name: str, env: Mapping[str, str] | None = None) -> str:
     return ""
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace each non-empty secret, and its URL-quoted forms, in ``text`` by "…"."""
+def _secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Each non-empty secret as written, URL-quoted and JSON-escaped; longest first."""
     forms: set[str] = set()
     for secret in secrets:
         if secret:
-            forms.update((secret, quote(secret, safe=""), quote_plus(secret)))
-    for form in sorted(forms, key=len, reverse=True):
+            forms.update(
+                (secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1])
+            )
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace each non-empty secret, and its URL-quoted and JSON-escaped forms, by "…"."""
+    for form in _secret_forms(secrets):
         text = text.replace(form, "…")
     return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
+    """:func:`redact` for a reply's raw bytes (UTF-8), before any of it is read or shown."""
+    for form in _secret_forms(secrets):
+        data = data.replace(form.encode("utf-8"), "…".encode())
+    return data
 
 
 # --- requests ------------------------------------------------------------------------------

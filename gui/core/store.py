@@ -248,9 +248,8 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
     damage in the readings of a big file shows when they are read.
     """
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if path.stat().st_size <= QUICK_CHECK_BYTES:
-        checks = [None]
-    else:
+    checks: list[str | None] = [None]  # the whole file
+    if path.stat().st_size > QUICK_CHECK_BYTES:
         checks = [t for t in _SMALL_TABLES if t in tables]
     for table in checks:
         sql = "PRAGMA quick_check" if table is None else f"PRAGMA quick_check({table})"

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urljoin, urlsplit
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
 from gui.core.retry import RetryPolicy
-from gui.core.specs import USER_AGENT, ReadingError, SourceSpec, extract_count, redact, request_for
+from gui.core.specs import (
+    USER_AGENT,
+    ReadingError,
+    SourceSpec,
+    extract_count,
+    redact,
+    redact_bytes,
+    request_for,
+)
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_MS = 15_000
 # A count fits in a few hundred bytes; anything past this is not the reply we asked for.
 MAX_REPLY_BYTES = 2 * 1024 * 1024
+# What Qt may read from the network ahead of us. Without a limit its network
+# thread reads as fast as the server sends, tens of megabytes before a check on
+# the main thread could stop it; with one, reading waits until we take the data.
+READ_BUFFER_BYTES = 64 * 1024
+# Redirects on the same host (a moved path, http to a trailing slash) are
+# followed, this many at most; a loop ends there.
+MAX_REDIRECTS = 5
 
 _NETWORK_REASONS = {
     QNetworkReply.NetworkError.ConnectionRefusedError: "the connection was refused",
@@ -36,8 +52,10 @@ class HttpPoller(QObject):
     """Polls one HTTP source on a timer; each answer becomes a reading or a reason.
 
     Requests are asynchronous (QNetworkAccessManager), time out after
-    ``TIMEOUT_MS``, stay on the same origin unless the user asked otherwise,
-    and are cut off past ``MAX_REPLY_BYTES``. After a failure the next poll
+    ``TIMEOUT_MS``, follow redirects only on the same origin (at most
+    ``MAX_REDIRECTS``; one elsewhere is refused and named in the reason) and
+    are cut off past ``MAX_REPLY_BYTES``: at once when the headers announce
+    more, else as soon as that much has arrived. After a failure the next poll
     waits as :class:`RetryPolicy` says (backoff with jitter, Retry-After,
     rate-limit resets).
     """
@@ -70,6 +88,7 @@ class HttpPoller(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.poll)
         self._reply: QNetworkReply | None = None
+        self._body = bytearray()
         self._too_big = False
         self._too_slow = False
         # The transfer timeout only measures silence; this bounds the whole request.
@@ -88,6 +107,8 @@ class HttpPoller(QObject):
         reply, self._reply = self._reply, None
         if reply is not None:
             reply.finished.disconnect(self._on_reply_finished)
+            reply.readyRead.disconnect(self._on_reply_ready_read)
+            reply.metaDataChanged.disconnect(self._on_reply_meta_data_changed)
             reply.abort()
             reply.deleteLater()
 
@@ -107,21 +128,50 @@ class HttpPoller(QObject):
             QNetworkRequest.Attribute.RedirectPolicyAttribute,
             QNetworkRequest.RedirectPolicy.SameOriginRedirectPolicy,
         )
+        req.setMaximumRedirectsAllowed(MAX_REDIRECTS)
         req.setHeader(QNetworkRequest.KnownHeaders.UserAgentHeader, USER_AGENT)
         for name, value in self.request.headers.items():
             req.setRawHeader(QByteArray(name.encode()), QByteArray(value.encode()))
         self._too_big = self._too_slow = False
+        self._body = bytearray()
         reply = self.manager.get(req)
+        reply.setReadBufferSize(READ_BUFFER_BYTES)
         self._reply = reply
         self._deadline.start(self.timeout_ms)
-        reply.downloadProgress.connect(self._on_reply_download_progress)
+        reply.metaDataChanged.connect(self._on_reply_meta_data_changed)
+        reply.readyRead.connect(self._on_reply_ready_read)
         reply.finished.connect(self._on_reply_finished)
 
-    @Slot("qint64", "qint64")
-    def _on_reply_download_progress(self, received: int, total: int) -> None:
-        if (received > MAX_REPLY_BYTES or total > MAX_REPLY_BYTES) and self._reply is not None:
+    def _refuse_as_too_big(self) -> None:
+        if self._reply is not None and not self._too_big:
             self._too_big = True
             self._reply.abort()
+
+    @Slot()
+    def _on_reply_meta_data_changed(self) -> None:
+        reply = self._reply
+        if reply is None:
+            return
+        length = reply.header(QNetworkRequest.KnownHeaders.ContentLengthHeader)
+        try:
+            announced = int(length) if length is not None else 0
+        except (TypeError, ValueError):
+            announced = 0
+        if announced > MAX_REPLY_BYTES:
+            self._refuse_as_too_big()  # before a byte of the body is read
+
+    @Slot()
+    def _on_reply_ready_read(self) -> None:
+        reply = self._reply
+        if reply is None or self._too_big:
+            return
+        # Take what Qt buffered (at most READ_BUFFER_BYTES), so it reads on; stop past the cap.
+        while reply.bytesAvailable() > 0:
+            self._body += bytes(reply.read(READ_BUFFER_BYTES).data())
+            if len(self._body) > MAX_REPLY_BYTES:
+                self._body = bytearray()
+                self._refuse_as_too_big()
+                return
 
     @Slot()
     def _on_deadline_timeout(self) -> None:
@@ -138,6 +188,7 @@ class HttpPoller(QObject):
         try:
             self._handle(reply)
         finally:
+            self._body = bytearray()
             reply.deleteLater()
 
     def _handle(self, reply: QNetworkReply) -> None:
@@ -158,6 +209,9 @@ class HttpPoller(QObject):
                 now,
             )
             return
+        if error == QNetworkReply.NetworkError.InsecureRedirectError:
+            self._fail(self._redirect_reason(reply, headers), headers, now)
+            return
         if (
             status is None
             or error in _NETWORK_REASONS
@@ -165,7 +219,17 @@ class HttpPoller(QObject):
         ):
             self._fail(self._network_reason(reply, error), headers, now)
             return
-        body = bytes(reply.readAll().data())
+        body = bytes(self._body) + bytes(reply.readAll().data())
+        if len(body) > MAX_REPLY_BYTES:
+            self._fail(
+                f"the reply was larger than {MAX_REPLY_BYTES // 1024 // 1024} MB; refused",
+                headers,
+                now,
+            )
+            return
+        # A server may echo the request back (the key in an error message or a
+        # field): take the key out before any of the reply can reach a reason.
+        body = redact_bytes(body, [self.secret])
         content_type = headers.get("content-type", "")
         try:
             count = extract_count(self.spec, int(status), content_type, body)
@@ -176,6 +240,23 @@ class HttpPoller(QObject):
         self.read.emit(count, now)
         self.polled.emit(now + delay)
         self._timer.start(round(delay * 1000))
+
+    def _redirect_reason(self, reply: QNetworkReply, headers: dict[str, str]) -> str:
+        """Where a refused redirect pointed (scheme, host and port only), in words."""
+        generic = _NETWORK_REASONS[QNetworkReply.NetworkError.InsecureRedirectError]
+        location = headers.get("location", "").strip()
+        try:
+            target = urlsplit(urljoin(reply.url().toString(), location))
+            host = target.hostname or ""
+            port = target.port
+        except ValueError:
+            return generic
+        if not location or not host or target.scheme.lower() not in ("http", "https"):
+            return generic
+        where = f"{target.scheme.lower()}://{host}" + (f":{port}" if port else "")
+        if len(where) > 100:
+            return generic
+        return f"the server redirected to another address ({where}); not followed"
 
     def _network_reason(self, reply: QNetworkReply, error: QNetworkReply.NetworkError) -> str:
         if error in (

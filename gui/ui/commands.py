@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 def _short(text: str, limit: int = 30) -> str:
     one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    short = one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    return short.replace("&", "&&")  # shown in the Edit menu: one "&" would be a mnemonic
 
 
 class _Change(QUndoCommand):

@@ -404,7 +404,7 @@ class EventLog(QWidget):
         open_link.setObjectName("openLink")
         open_link.setEnabled(link is not None)
         if link is not None:
-            open_link.setToolTip(link)
+            open_link.setToolTip(fmt.plain_tooltip(link))
             open_link.triggered.connect(lambda: open_in_browser(link))
         copy = menu.addAction("Copy Text")
         copy.setObjectName("copyText")

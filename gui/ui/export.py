@@ -15,7 +15,6 @@ leaves no half-written file behind.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import sys
@@ -88,7 +87,7 @@ def zone_caption(session: Session, at_ms: int | None) -> str:
 def _names_html(session: Session, size_pt: int) -> str:
     parts = []
     for comp in session.competitors[:2]:
-        name = html.escape(f"{comp.name} (@{comp.handle})")
+        name = fmt.html_text(f"{comp.name} (@{comp.handle})")
         parts.append(
             f"<span style='color:{QColor(comp.colour).name()}; font-size:{size_pt}pt; "
             f"font-weight:bold'>&#9632;&nbsp;{name}</span>"
@@ -131,7 +130,7 @@ class ChartFigure(RaceChart):
         if captions and len(session.competitors) <= 2:
             self.legend.hide()  # the names are in the title
         if captions:
-            title = html.escape(session.race.title)
+            title = fmt.html_text(session.race.title)
             item.setTitle(
                 f"<span style='font-size:15pt; font-weight:bold; color:#1d1d1d'>{title}</span>"
                 f"<br>{_names_html(session, 11)}"
@@ -145,7 +144,7 @@ class ChartFigure(RaceChart):
             end = self._end_ms()
             self.footer.setText(
                 f"<span style='color:#555555; font-size:9pt'>"
-                f"{html.escape(zone_caption(session, end))}</span>"
+                f"{fmt.html_text(zone_caption(session, end))}</span>"
                 f"<span style='color:#888888; font-size:8pt'>&nbsp;&nbsp;·&nbsp;&nbsp;"
                 f"{CREDIT}</span>"
             )

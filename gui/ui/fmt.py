@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,27 @@ def duration(ms: float) -> str:
         return f"{h} h {m:02d} min"
     d, h = divmod(h, 24)
     return f"{d} d {h} h"
+
+
+def html_text(text: str) -> str:
+    """Text for a place that only takes HTML (pyqtgraph's labels), shown exactly as written.
+
+    Markup characters are escaped; runs of spaces and line breaks, which HTML
+    would fold into one space, are kept.
+    """
+    body = html.escape(text, quote=False).replace("\r\n", "\n")
+    body = re.sub(r"(^|\n) ", r"\1&nbsp;", body)  # a space starting a line
+    body = re.sub(r" (?= )", "&nbsp;", body)  # all but the last of a run
+    return body.replace("\n", "<br>")
+
+
+def menu_text(text: str) -> str:
+    """Text for a menu item or a button shown exactly as written.
+
+    Qt reads a single ``&`` there as a mnemonic (it underlines the next letter
+    and hides the ``&``); doubled, it shows as itself.
+    """
+    return text.replace("&", "&&")
 
 
 def plain_tooltip(text: str) -> str:

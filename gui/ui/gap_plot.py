@@ -69,7 +69,9 @@ class GapPlot(pg.PlotWidget):
         if a and b:
             # The name, not the handle: a long handle does not fit up the axis.
             name = a.name if len(a.name) <= 14 else a.name[:13] + "…"
-            self.getPlotItem().setLabel("left", f"{name} ahead by", color="#444444")
+            # pyqtgraph writes the label as HTML: the name from the file is shown as written.
+            label = fmt.html_text(f"{name} ahead by")
+            self.getPlotItem().setLabel("left", label, color="#444444")
         self.axis.zone = self.session.zone
         self.axis.picture = None
         self.axis.update()

@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.replay_bar = ReplayBar(session)
 
         self.zone_label = QLabel()
+        self.zone_label.setTextFormat(Qt.TextFormat.PlainText)  # the zone's name is from the file
         self.zone_label.setStyleSheet("color: #555555;")
         self.log_check = QCheckBox("Log scale")
         self.log_check.toggled.connect(self._on_log_check_toggled)
@@ -427,8 +428,8 @@ class MainWindow(QMainWindow):
         paths = settings.recent_files()
         for i, path in enumerate(paths, start=1):
             p = Path(path)
-            action = menu.addAction(f"&{i % 10} {p.name} — {p.parent}")
-            action.setToolTip(path)
+            action = menu.addAction(f"&{i % 10} " + fmt.menu_text(f"{p.name} — {p.parent}"))
+            action.setToolTip(fmt.plain_tooltip(path))
             action.setData(path)
             action.triggered.connect(lambda _=False, path=path: self.open_path(path))
         if not paths:

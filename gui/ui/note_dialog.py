@@ -24,16 +24,30 @@ MAX_NOTE_CHARS = 2000
 
 
 def safe_link(url: str | None) -> str | None:
-    """The URL when it is an http or https link with a host, else None."""
+    """The URL when it is a plain http or https link to a host, else None.
+
+    Refused: other schemes (file:, javascript:, data:, ftp:…), links without a
+    host (relative ones included), and links that do not go where they seem
+    to: a user name before the host (``https://example.org@evil.example``),
+    backslashes, which browsers read as slashes, and spaces or invisible
+    characters (a right-to-left override can reverse how a host reads).
+    """
     if not url:
         return None
+    text = url.strip()
+    if not text or any(c.isspace() or not c.isprintable() or c == "\\" for c in text):
+        return None
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    return url.strip()
+    if "@" in parts.netloc:
+        return None
+    return text
 
 
 class NoteDialog(QDialog):
@@ -140,7 +154,10 @@ class NoteDialog(QDialog):
             return f"Keep the note under {MAX_NOTE_CHARS:,} characters"
         raw = self.url.text().strip()
         if raw and self.link() is None:
-            return "The link must start with http:// or https://"
+            return (
+                "The link must start with http:// or https:// and name a host, "
+                "with no spaces or user name"
+            )
         return ""
 
     @Slot()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -225,7 +224,7 @@ class RaceChart(pg.PlotWidget):
             curve.opts["name"] = name
             curve.setZValue(10 if head else 5)
             # The legend's labels are rich text: names from a file are shown as written.
-            self.legend.addItem(curve, html.escape(name))
+            self.legend.addItem(curve, fmt.html_text(name))
 
     @Slot()
     def _draw_curves(self, *args: object) -> None:
@@ -570,10 +569,13 @@ class RaceChart(pg.PlotWidget):
             reading = self.nearest_reading(scene_pos)
             if reading is not None:
                 menu.addSeparator()
-                title = menu.addAction(
+                what = (
                     f"{self.session.name(reading.handle)}: {fmt.count(reading.count)} at "
                     f"{fmt.local(reading.at_ms, self.session.zone, '%a %H:%M:%S')}"
                 )
+                # The name is the user's: no mnemonic in the item, no rich text in its tip.
+                title = menu.addAction(fmt.menu_text(what))
+                title.setToolTip(fmt.plain_tooltip(what))
                 title.setEnabled(False)
                 if reading.glitch:
                     act = menu.addAction("Unflag: Count This Reading")

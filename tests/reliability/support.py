@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -42,3 +44,27 @@ class Feeds:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 with a free port; subclasses give the handler."""
+
+    def __init__(self, handler: Callable[..., BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        return int(self.httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """Its address, for a source's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
