@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +48,53 @@ class Feeds:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+EXE = Path(sys.executable).parent / "photofinish"
+
+
+class Recorder:
+    """``photofinish record`` in a subprocess following feed files, with its output lines."""
+
+    def __init__(self, session: Path, feeds: Feeds, *extra: str) -> None:
+        self.proc = subprocess.Popen(
+            [str(EXE), "record", str(session), "--interval", "1", *extra]
+            + [f"--feed={h}=file:{p}" for h, p in feeds.paths.items()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, word: str, timeout_s: float = 30) -> str:
+        """The first line with ``word`` in its kind column, waiting for it to come."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = [line for line in self.lines if f"  {word}  " in line]
+            if found:
+                return found[0]
+            assert time.monotonic() < deadline, f"no {word!r} line: {self.lines}"
+            assert self.proc.poll() is None, f"the recorder ended: {self.lines}"
+            time.sleep(0.02)
+
+    def finish(self, how: int = signal.SIGTERM) -> str:
+        """Stop it with a signal; returns what it wrote to stderr."""
+        self.proc.send_signal(how)
+        self.proc.wait(20)
+        self._reader.join(10)
+        assert self.proc.stderr is not None and self.proc.stdout is not None
+        err = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return err
 
 
 class LocalServer:

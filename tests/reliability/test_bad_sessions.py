@@ -11,8 +11,8 @@ A file without read permission needs a reader the system refuses: root reads
 anything, so a root run does that case in a child process that has given up
 the capabilities to override file permissions (CAP_DAC_OVERRIDE and
 CAP_DAC_READ_SEARCH), which makes it an ordinary reader of that file. (It
-stays uid 0 rather than becoming nobody because the interpreter may live where
-only root can reach it, such as /root/.pyenv.)
+stays uid 0 rather than becoming nobody because the interpreter may live in
+root's own home folder, where nobody else can reach it.)
 """
 
 from __future__ import annotations

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,9 +16,7 @@ from gui.core.model import Competitor, Race
 from gui.core.store import Store
 from gui.session import Session
 from gui.ui.notice import open_notices
-from tests.reliability.support import Feeds
-
-EXE = Path(sys.executable).parent / "photofinish"
+from tests.reliability.support import EXE, Feeds, Recorder
 
 
 def _write_csv(path: Path, rows: int) -> None:
@@ -55,21 +51,8 @@ def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
         w.statusBar().messageChanged.connect(said.append)
 
     with Feeds(tmp_path, pause_s=0.002) as feeds:
-        recorder = subprocess.Popen(
-            [str(EXE), "record", str(path), "--interval", "1"]
-            + [f"--feed={h}=file:{p}" for h, p in feeds.paths.items()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        out: list[str] = []
-        reader = threading.Thread(target=lambda: out.extend(recorder.stdout), daemon=True)
-        reader.start()
-        deadline = time.monotonic() + 30
-        while not any("  stored  " in line for line in out):
-            assert time.monotonic() < deadline and recorder.poll() is None, out
-            time.sleep(0.05)
+        recorder = Recorder(path, feeds)
+        recorder.wait_for("stored")
         importer = subprocess.Popen(
             [str(EXE), "import", str(path), str(big)],
             stdout=subprocess.PIPE,
@@ -77,6 +60,7 @@ def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
             text=True,
             env=env,
         )
+        deadline = time.monotonic() + 30
         # Meanwhile the window writes notes and both windows look for new readings.
         notes = 0
         while importer.poll() is None or notes < 20:
@@ -88,17 +72,13 @@ def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
             assert time.monotonic() < deadline + 120, "the import did not finish"
         imported_out, imported_err = importer.communicate(timeout=60)
         time.sleep(0.5)
-        recorder.terminate()
-        recorder.wait(20)
-        reader.join(10)
-        recorder_err = recorder.stderr.read()
-        recorder.stdout.close()
-        recorder.stderr.close()
+        recorder_err = recorder.finish()
 
     assert importer.returncode == 0, imported_err
     assert "locked" not in imported_err.lower()
     assert "Imported 150,000 snapshots" in imported_out
-    assert recorder.returncode == 0, recorder_err
+    assert recorder.proc.returncode == 0, recorder_err
+    out = recorder.lines
     assert not [line for line in out if "  paused  " in line], out
     assert "locked" not in recorder_err.lower()
     assert not [s for s in said if "locked" in s.lower() or "paused" in s.lower()], said

@@ -15,8 +15,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,9 +23,8 @@ import pytest
 from gui.core.model import Competitor, Race
 from gui.core.operations import IMPORT_BATCH
 from gui.core.store import Store
-from tests.reliability.support import Feeds
+from tests.reliability.support import EXE, Feeds, Recorder
 
-EXE = Path(sys.executable).parent / "photofinish"
 KILLS = 8
 
 
@@ -66,11 +63,6 @@ def _stored(path: Path) -> set[tuple[str, int, int]]:
         conn.close()
 
 
-def _read_lines(stream, into: list[str]) -> None:
-    for line in stream:
-        into.append(line)
-
-
 def _printed(lines: list[str]) -> set[tuple[str, int, int]]:
     """Readings from the recorder's "stored" lines: (handle, at_ms, count)."""
     from datetime import datetime
@@ -91,34 +83,12 @@ def test_kill_9_while_recording_keeps_every_printed_reading(tmp_path):
     printed_total: set[tuple[str, int, int]] = set()
     with Feeds(tmp_path) as feeds:
         for kill in range(KILLS):
-            proc = subprocess.Popen(
-                [
-                    str(EXE),
-                    "record",
-                    str(session),
-                    *(f"--feed={h}=file:{p}" for h, p in feeds.paths.items()),
-                    "--interval",
-                    "1",
-                ],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=_env(),
-            )
-            lines: list[str] = []
-            reader = threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True)
-            reader.start()
-            deadline = time.monotonic() + 30
-            while not _printed(lines) and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.02)
-            assert proc.poll() is None, f"seed {seed}: the recorder ended: {proc.stderr.read()}"
+            recorder = Recorder(session, feeds)
+            recorder.wait_for("stored")
             time.sleep(rnd.uniform(0.0, 1.2))
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(10)
-            reader.join(10)
-            proc.stderr.close()
-            proc.stdout.close()
-            assert proc.returncode == -signal.SIGKILL
+            recorder.finish(signal.SIGKILL)
+            assert recorder.proc.returncode == -signal.SIGKILL
+            lines = recorder.lines
             printed = _printed(lines)
             assert printed, f"seed {seed}, kill {kill}: nothing printed"
             printed_total |= printed

@@ -13,7 +13,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -24,9 +23,7 @@ from gui.core.model import Competitor, Race, SourceConfig
 from gui.core.source_state import HELD
 from gui.core.store import Store, storage_problem
 from gui.session import Session
-from tests.reliability.support import Feeds
-
-EXE = Path(sys.executable).parent / "photofinish"
+from tests.reliability.support import Feeds, Recorder
 
 
 def _counts(path: Path) -> set[int]:
@@ -216,24 +213,8 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
             [Competitor("alice", "Alice", ""), Competitor("bob", "Bob", "")],
         ).close()
         with Feeds(tmp_path, pause_s=0.002) as feeds:
-            proc = subprocess.Popen(
-                [str(EXE), "record", str(session), "--interval", "1"]
-                + [f"--feed={h}=file:{p}" for h, p in feeds.paths.items()],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-            )
-            lines: list[str] = []
-            reader = threading.Thread(
-                target=lambda: lines.extend(proc.stdout),
-                daemon=True,  # type: ignore[arg-type]
-            )
-            reader.start()
-            deadline = time.monotonic() + 30
-            while not any("  stored  " in line for line in lines):
-                assert time.monotonic() < deadline and proc.poll() is None, lines
-                time.sleep(0.05)
+            recorder = Recorder(session, feeds)
+            recorder.wait_for("stored")
             # Fill what is left of the disk.
             filler = disk / "filler"
             with filler.open("wb") as fh:
@@ -243,24 +224,15 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
                         fh.flush()
                 except OSError:
                     pass
-            while not any("  paused  " in line for line in lines):
-                assert time.monotonic() < deadline + 30 and proc.poll() is None, lines
-                time.sleep(0.05)
-            paused = next(line for line in lines if "  paused  " in line)
+            paused = recorder.wait_for("paused")
             assert "the disk is full" in paused, paused
             assert _integrity(session) == "ok"
             filler.unlink()
-            while not any("  resumed  " in line for line in lines):
-                assert time.monotonic() < deadline + 60 and proc.poll() is None, lines
-                time.sleep(0.05)
+            recorder.wait_for("resumed", timeout_s=60)
             time.sleep(1.5)
-            proc.terminate()
-            proc.wait(20)
-            reader.join(10)
-            err = proc.stderr.read()
-            proc.stdout.close()
-            proc.stderr.close()
-        assert proc.returncode == 0, err
+            err = recorder.finish()
+            lines = recorder.lines
+        assert recorder.proc.returncode == 0, err
         assert _integrity(session) == "ok"
         printed = {int(line.split("  ")[3]) for line in lines if "  stored  " in line}
         assert printed <= _counts(session)
