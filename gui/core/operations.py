@@ -102,7 +102,6 @@ def import_file_steps(
     waiting: list[Event] = []
     key = str(Path(path).resolve())
     progress: dict[str, Any] = {
-        "key": key,
         "file": str(path),
         "started": iso_utc(round(time.time() * 1000)),
         "bytes_done": 0,

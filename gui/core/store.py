@@ -427,10 +427,7 @@ class Store:
                 self.db.conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorname", "").startswith(
-                    ("SQLITE_BUSY", "SQLITE_LOCKED")
-                ) or "locked" in str(exc)
-                if not busy or attempt == WRITE_TRIES:
+                if not _busy(exc) or attempt == WRITE_TRIES:
                     raise
                 log.info(
                     "%s: another program has been writing for a while; waiting again (%d of %d)",
@@ -950,8 +947,8 @@ class Store:
     def unfinished_imports(self) -> list[dict[str, Any]]:
         """Imports that stopped before the end (killed, crashed or stopped), oldest first."""
         found = []
-        for (value,) in self.db.execute(
-            "SELECT value FROM view_state WHERE key >= ? AND key < ? ORDER BY key",
+        for key, value in self.db.execute(
+            "SELECT key, value FROM view_state WHERE key >= ? AND key < ? ORDER BY key",
             [UNFINISHED_IMPORT, UNFINISHED_IMPORT + "\uffff"],
         ):
             try:
@@ -959,6 +956,7 @@ class Store:
             except ValueError:
                 continue
             if isinstance(progress, dict) and "file" in progress:
+                progress["key"] = key.removeprefix(UNFINISHED_IMPORT)
                 found.append(progress)
         return sorted(found, key=lambda p: str(p.get("started", "")))
 
@@ -1025,6 +1023,12 @@ __all__ = [
 ]
 
 
+def _busy(exc: BaseException) -> bool:
+    """Whether another connection's lock made this fail (waiting may help)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+
+
 def storage_problem(exc: BaseException) -> str:
     """Why a write to a session failed, in words a user can act on."""
     name = getattr(exc, "sqlite_errorname", "") or ""
@@ -1034,7 +1038,7 @@ def storage_problem(exc: BaseException) -> str:
         return "the disk is full"
     if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
         return "the session file or its folder has become read-only"
-    if name.startswith("SQLITE_BUSY") or name.startswith("SQLITE_LOCKED") or "locked" in text:
+    if _busy(exc):
         return "another program holds the session file's lock"
     if name.startswith("SQLITE_IOERR") or "I/O error" in text or isinstance(exc, OSError):
         return f"the disk reported an error, so the file cannot be written ({text})"

@@ -374,16 +374,10 @@ class SourceRunner(QObject):
             exc,
         )
         if first:
-            now = time.time()
-            self._pending_events.append(
-                Event(
-                    round(now * 1000),
-                    KIND_SOURCE,
-                    f"Recording paused: {reason}. Readings already received are kept "
-                    "and stored when the file can be written again.",
-                    origin=ORIGIN_SOURCE,
-                    key=f"store:paused:{round(now * 1000)}",
-                )
+            self._storage_event(
+                "paused",
+                f"Recording paused: {reason}. Readings already received are kept "
+                "and stored when the file can be written again.",
             )
         for key, running in self._running.items():
             running.poller.stop()  # type: ignore[attr-defined]
@@ -391,21 +385,22 @@ class SourceRunner(QObject):
             self.status_changed.emit(key)
         self.store_failed.emit(reason)
 
+    def _storage_event(self, what: str, text: str) -> None:
+        """An event-log line about storing itself (no source of its own), stored when it can be."""
+        at_ms = round(time.time() * 1000)
+        self._pending_events.append(
+            Event(at_ms, KIND_SOURCE, text, origin=ORIGIN_SOURCE, key=f"store:{what}:{at_ms}")
+        )
+
     def _release(self, kept: int) -> None:
         """Storing works again: say so and start the sources."""
         reason, self._store_problem = self._store_problem, None
         log.warning("Recording resumed after: %s (%d kept readings stored)", reason, kept)
-        now_ms = round(time.time() * 1000)
-        self._pending_events.append(
-            Event(
-                now_ms,
-                KIND_SOURCE,
-                f"Recording resumed: the session file takes readings again; "
-                f"{kept} reading{'s' if kept != 1 else ''} kept while paused "
-                f"{'were' if kept != 1 else 'was'} stored.",
-                origin=ORIGIN_SOURCE,
-                key=f"store:resumed:{now_ms}",
-            )
+        self._storage_event(
+            "resumed",
+            f"Recording resumed: the session file takes readings again; "
+            f"{kept} reading{'s' if kept != 1 else ''} kept while paused "
+            f"{'were' if kept != 1 else 'was'} stored.",
         )
         self._schedule_flush()
         for key, running in self._running.items():

@@ -542,9 +542,7 @@ class MainWindow(QMainWindow):
         log.error("Import of %s stopped: %s", path, exc)
         self.session.reload()
         key = str(path.resolve())
-        unfinished = [
-            p for p in self.session.store.unfinished_imports() if p.get("key", key) == key
-        ]
+        unfinished = [p for p in self.session.store.unfinished_imports() if p["key"] == key]
         if unfinished:
             text = unfinished_import_text(unfinished[-1])
             detail = text[0].upper() + text[1:] + "."

@@ -53,6 +53,19 @@ class Feeds:
 EXE = Path(sys.executable).parent / "photofinish"
 
 
+def new_race(path: Path, title: str = "Race") -> Path:
+    """A new session file racing alice against bob (the competitors the feeds write)."""
+    from gui.core.model import Competitor, Race
+    from gui.core.store import Store
+
+    Store.create(
+        path,
+        Race(title, 10_000_000),
+        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
+    ).close()
+    return path
+
+
 class Recorder:
     """``photofinish record`` in a subprocess following feed files, with its output lines."""
 

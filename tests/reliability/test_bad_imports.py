@@ -34,28 +34,12 @@ from gui.core.model import Competitor, Race
 from gui.core.operations import import_file, summary
 from gui.core.store import Store
 from tests.cli_support import run
+from tests.core.test_importing import write
 
 BIG = 10 * 1024 * 1024
 T0 = 1239948780000  # 2009-04-17T06:13:00Z
 MIN = 60_000
 HEADER = "timestamp,competitor,count,source\n"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store.create(
-        tmp_path / "s.db",
-        Race("r", 1_000_000, display_tz="America/Los_Angeles"),
-        [Competitor("aplusk", "Ashton", ""), Competitor("cnnbrk", "CNN", "")],
-    )
-    yield s
-    s.close()
-
-
-def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
 
 
 def stored(store: Store) -> list[tuple[str, int, int, str]]:

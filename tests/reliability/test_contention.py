@@ -12,11 +12,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from gui.core.model import Competitor, Race
 from gui.core.store import Store
 from gui.session import Session
 from gui.ui.notice import open_notices
-from tests.reliability.support import EXE, Feeds, Recorder
+from tests.reliability.support import EXE, Feeds, Recorder, new_race
 
 
 def _write_csv(path: Path, rows: int) -> None:
@@ -30,11 +29,7 @@ def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
     from gui.ui.main_window import MainWindow
 
     path = tmp_path / "shared.pfrace"
-    Store.create(
-        path,
-        Race("Shared", 10_000_000),
-        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
-    ).close()
+    new_race(path, "Shared")
     big = tmp_path / "carol.csv"
     _write_csv(big, 150_000)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.model import Competitor, Race
 from gui.core.operations import IMPORT_BATCH
 from gui.core.store import Store
-from tests.reliability.support import EXE, Feeds, Recorder
+from tests.reliability.support import EXE, Feeds, Recorder, new_race
 
 KILLS = 8
 
@@ -33,12 +32,7 @@ def _env() -> dict[str, str]:
 
 
 def _new_session(path: Path) -> Path:
-    Store.create(
-        path,
-        Race("Killed", 10_000_000),
-        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
-    ).close()
-    return path
+    return new_race(path, "Killed")
 
 
 def _integrity(path: Path) -> str:

@@ -23,7 +23,7 @@ from gui.core.model import Competitor, Race, SourceConfig
 from gui.core.source_state import HELD
 from gui.core.store import Store, storage_problem
 from gui.session import Session
-from tests.reliability.support import Feeds, Recorder
+from tests.reliability.support import Feeds, Recorder, new_race
 
 
 def _counts(path: Path) -> set[int]:
@@ -58,11 +58,7 @@ def live_window(qtbot, tmp_path):
     from gui.ui.main_window import MainWindow
 
     path = tmp_path / "live.pfrace"
-    store = Store.create(
-        path,
-        Race("Faults", 10_000_000),
-        [Competitor("alice", "Alice", "#E69F00"), Competitor("bob", "Bob", "#56B4E9")],
-    )
+    store = Store.open(new_race(path, "Faults"))
     session = Session(store)
     window = MainWindow(session, replay=False, restore=False)
     qtbot.addWidget(window)
@@ -207,11 +203,7 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
         )
     try:
         session = disk / "rec.pfrace"
-        Store.create(
-            session,
-            Race("Full disk", 10_000_000),
-            [Competitor("alice", "Alice", ""), Competitor("bob", "Bob", "")],
-        ).close()
+        new_race(session, "Full disk")
         with Feeds(tmp_path, pause_s=0.002) as feeds:
             recorder = Recorder(session, feeds)
             recorder.wait_for("stored")
