@@ -7,17 +7,29 @@ from pathlib import Path
 import platformdirs
 
 APP = "photofinish"
-_ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+_ROOT = _PACKAGE.parent
+
+
+def _bundled(name: str) -> Path:
+    """A folder shipped with the app (``resources``, ``data``).
+
+    An installed wheel has it inside the package (``gui/resources``: see
+    ``package-dir`` in pyproject.toml); a checkout and an editable install keep it
+    at the top of the repository.
+    """
+    installed = _PACKAGE / name
+    return installed if installed.is_dir() else _ROOT / name
 
 
 def sample_session() -> Path:
     """The bundled 2009 race (read only; copy it before writing)."""
-    return _ROOT / "data" / "race-2009.db"
+    return _bundled("data") / "race-2009.db"
 
 
 def resources_dir() -> Path:
-    """Icons, style sheets and the like."""
-    return _ROOT / "resources"
+    """Icons, the .desktop entry, the licence and the like."""
+    return _bundled("resources")
 
 
 def user_data_dir() -> Path:
