@@ -8,9 +8,10 @@ import signal
 import sqlite3
 import sys
 import traceback
+from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
@@ -24,14 +25,17 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from gui.core.model import Competitor, Race  # noqa: E402
+from gui.core.steps import Progress, run_steps, stage_line, within  # noqa: E402
 from gui.core.store import SessionError, Store  # noqa: E402
 from gui.ui.notice import notice  # noqa: E402
 
 if TYPE_CHECKING:
     from gui.session import Session
+    from gui.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _windows: list[QWidget] = []
+_opening: set[Path] = set()  # files whose window is being built
 
 
 def application() -> QApplication:
@@ -42,7 +46,13 @@ def application() -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("Photo Finish")
     app.setOrganizationName("Photo Finish")
-    app.setDesktopFileName("photofinish")
+    app.setDesktopFileName("photofinish")  # matches StartupWMClass in the .desktop entry
+    from PySide6.QtGui import QIcon
+
+    from gui import paths
+
+    # Drawn by Qt's SVG icon engine (QtSvg ships in PySide6-Essentials) at every size.
+    app.setWindowIcon(QIcon(str(paths.resources_dir() / "photofinish.svg")))
     return app
 
 
@@ -110,17 +120,54 @@ def report_error(
 
 def load_session(path: Path) -> Session:
     """Open a session file and read it; raises SessionError naming the file and the problem."""
+    return cast("Session", run_steps(_session_steps(path, [])))
+
+
+def _session_steps(path: Path, stages: list[str]) -> Generator[Progress, None, Session]:
+    """Open a session file and read it step by step: a stage per competitor, then the analysis.
+
+    Fills ``stages`` with their names once the file is checked and open, and
+    yields ``(stages done, 3 × competitors)`` before each: the last stage (the
+    analysis, and the window drawn after it) takes about twice as long as all
+    the loading, so the share done, and the progress dialog's guess of how
+    long the whole takes, come out about right. Raises SessionError naming the
+    file and the problem; closed early (a Cancel), it closes the file with the
+    race in it unchanged.
+    """
     from gui.session import Session
 
     store = Store.open(path)
     try:
-        return Session(store)
+        names = [c.name for c in store.competitors()]
+        stages[:] = [
+            *(f"loading the readings of {name}" for name in names),
+            "working out the race and drawing it",
+        ]
+        session = yield from within(Session.opening(store), 0, max(3 * len(names), 1))
     except sqlite3.DatabaseError as exc:
         store.close()
         raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
     except (KeyError, ValueError) as exc:
         store.close()
         raise SessionError(path, f"holds data this version cannot read ({exc})") from exc
+    except BaseException:  # a Cancel (GeneratorExit) or anything unexpected
+        store.close()
+        raise
+    return cast("Session", session)
+
+
+def _window_steps(
+    path: Path, replay: bool, restore: bool, stages: list[str], window_class: type[MainWindow]
+) -> Generator[Progress, None, QWidget]:
+    """Read a session (see :func:`_session_steps`), then build its window (not shown yet)."""
+    session = yield from _session_steps(path, stages)
+    # No step from here on: once the analysis may have been stored, there is no Cancel.
+    try:
+        return window_class(session, replay=replay, restore=restore)
+    except sqlite3.DatabaseError as exc:  # damage in a part only the window reads
+        session.stop_watching()
+        session.store.close()
+        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
 
 
 def window_for(path: Path) -> QWidget | None:
@@ -134,29 +181,53 @@ def window_for(path: Path) -> QWidget | None:
     return None
 
 
-def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidget:
-    """Open a session file in a new window; raises SessionError for a bad file."""
+def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidget | None:
+    """Open a session file in a new window; raises SessionError for a bad file.
+
+    A file that takes more than half a second to open shows a progress dialog
+    whose Cancel closes the file as it was and opens nothing (None).
+    """
+    from gui.session import Session  # noqa: F401 - loading the code is not part of opening a file
     from gui.ui import settings
     from gui.ui.main_window import MainWindow
+    from gui.ui.progress import StepJob
 
     existing = window_for(path)
     if existing is not None:
         existing.raise_()
         existing.activateWindow()
         return existing
-    session = load_session(path)
+    key = path.resolve()
+    if key in _opening:  # asked again while its window is being built
+        log.info("%s is being opened already", path)
+        return None
+    stages: list[str] = []
+    job = StepJob(
+        None,
+        "Opening a Race",
+        f"Opening {path}",
+        "steps",
+        _window_steps(path, replay, restore, stages, MainWindow),
+        describe=stage_line(f"Opening {path.name}", stages, two_lines=True),
+        expected=(SessionError,),
+    )
+    job.setObjectName("openJob")
+    job.dialog.setObjectName("openProgress")
+    _opening.add(key)
     try:
-        window = MainWindow(session, replay=replay, restore=restore)
-    except sqlite3.DatabaseError as exc:  # damage in a part only the window reads
-        session.stop_watching()
-        session.store.close()
-        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
+        window = job.wait()
+    finally:
+        _opening.discard(key)
+    if job.error is not None:
+        raise job.error
+    if window is None:  # cancelled: the file is closed and unchanged
+        return None
     _windows.append(window)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.closed.connect(lambda: _windows.remove(window) if window in _windows else None)
     window.show()
     settings.add_recent(path)
-    return window
+    return cast(QWidget, window)
 
 
 def open_path(path: Path, parent: QWidget | None = None, restore: bool = True) -> QWidget | None:
@@ -231,11 +302,15 @@ def create_race_file(
     return open_path(target, parent)
 
 
+_signalled: list[int] = []  # SIGTERM or Ctrl+C received
+
+
 def _close_on_signals(app: QApplication) -> QTimer:
     """Close every window cleanly on SIGTERM or Ctrl+C in the terminal."""
 
-    def close(*_: object) -> None:
+    def close(signum: int, *_: object) -> None:
         log.info("Closing on signal")
+        _signalled.append(signum)
         app.closeAllWindows()
         app.quit()
 
@@ -252,8 +327,14 @@ def run(session: Path, replay: bool = False) -> int:
     """Open the window on a session and run until it closes."""
     app = application()
     install_excepthook()
-    open_window(session, replay=replay)
-    timer = _close_on_signals(app)
+    timer = _close_on_signals(app)  # Ctrl+C or SIGTERM while the race opens cancels the opening
+    window = open_window(session, replay=replay)
+    if window is None or _signalled:  # cancelled, or stopped before its window showed
+        timer.stop()
+        if window is not None:
+            window.close()
+        log.info("Opening %s was cancelled; nothing to show", session)
+        return 0
     code = app.exec()
     timer.stop()
     return code

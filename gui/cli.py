@@ -23,7 +23,17 @@ from gui.core.store import SessionError, Store
 
 log = logging.getLogger("photofinish")
 
-SUBCOMMANDS = ("sample", "new", "import", "summary", "export", "screenshot", "clip", "record")
+SUBCOMMANDS = (
+    "sample",
+    "new",
+    "import",
+    "summary",
+    "export",
+    "screenshot",
+    "clip",
+    "record",
+    "desktop-entry",
+)
 EXIT_BAD_INPUT = 2
 
 
@@ -121,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--format", choices=("png", "svg"), default=None, help="default: by OUT's suffix"
     )
+    p.add_argument(
+        "--scheme",
+        choices=("system", "light", "dark"),
+        default=None,
+        help="the window's colours (default: as chosen in View > Appearance); "
+        "a chart alone is always light",
+    )
 
     p = sub.add_parser("clip", help="render a replay of the race as an animated GIF or an MP4")
     p.add_argument("session", metavar="SESSION")
@@ -169,6 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="send the presets' requests here instead (own instance, proxy, tests)",
     )
+
+    p = sub.add_parser(
+        "desktop-entry",
+        help="add Photo Finish to the Linux desktop's menu (for this user)",
+        description="Show, install or remove the menu entry and icon under $XDG_DATA_HOME "
+        "(default ~/.local/share). The entry runs this installation's photofinish, so it "
+        "works from a virtual environment. Without an option, prints what it would do.",
+    )
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--install", action="store_true", help="write the entry and the icon")
+    action.add_argument("--uninstall", action="store_true", help="remove them")
     return parser
 
 
@@ -270,6 +298,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
         "screenshot": cmd_screenshot,
         "clip": cmd_clip,
         "record": cmd_record,
+        "desktop-entry": cmd_desktop_entry,
     }
     return handlers[args.command](args)
 
@@ -412,11 +441,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """Print the race in numbers."""
-    from gui.core.operations import summary, summary_text
+    """Print the race in numbers (a passing progress line on a terminal while it reads)."""
+    from gui.core.operations import analyse_store_steps, analysis_stages, summary, summary_text
+    from gui.core.steps import Steps, run_with_progress, stage_line
 
     with Store.open(args.session, read_only=True) as store:
-        data = summary(store)
+
+        def steps() -> Steps:
+            return summary(store, (yield from analyse_store_steps(store)))
+
+        label = f"Reading {Path(args.session).name}"
+        describe = stage_line(label, analysis_stages(store))
+        data = run_with_progress(steps(), label, "", sys.stderr, describe=describe, keep=False)
     if args.json:
         print(json.dumps(data, indent=2))
     else:
@@ -425,13 +461,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export snapshots as CSV, or the event log as CSV or Markdown."""
+    """Export snapshots as CSV (progress on a terminal), or the event log as CSV or Markdown."""
+    import signal
+
     from gui.core.operations import (
-        export_csv,
+        export_csv_steps,
         export_events_csv,
         export_events_markdown,
         zone_of,
     )
+    from gui.core.steps import deferred_interrupts, run_with_progress
 
     fmt = args.format
     if fmt is None:
@@ -445,7 +484,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = _writable_target(args.out)
     with Store.open(args.session, read_only=True) as store:
         if args.what == "snapshots":
-            rows = export_csv(store, out)
+            # Progress on a terminal; Ctrl+C or SIGTERM stop it between rows, writing nothing.
+            with deferred_interrupts() as stop_asked:
+                try:
+                    rows = run_with_progress(
+                        export_csv_steps(store, out),
+                        f"Writing {out.name}",
+                        "rows",
+                        sys.stderr,
+                        stop_asked=stop_asked,
+                    )
+                except KeyboardInterrupt:
+                    print(f"photofinish: export stopped; {out} was not written", file=sys.stderr)
+                    if stop_asked() == signal.SIGTERM:  # stopped, not interrupted: 128 + 15
+                        raise SystemExit(128 + signal.SIGTERM) from None
+                    raise
             print(f"{rows:,} snapshots written to {out}", file=sys.stderr)
             return 0
         race = store.race()
@@ -495,12 +548,18 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     range_ms = _time_range("screenshot", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.ui.render import render_chart, render_window
+    from gui.core.steps import terminal_status
 
-    if args.chart_only:
-        render_chart(Path(args.session), out, args.size or (1200, 675), at_ms, range_ms, fmt)
-    else:
-        render_window(Path(args.session), out, args.size or (1600, 900), at_ms, range_ms)
+    # One step without progress of its own: a line on a terminal says what is going on.
+    with terminal_status(sys.stderr, f"Rendering {out.name}: reading the race and drawing it…"):
+        from gui.ui.render import render_chart, render_window
+
+        if args.chart_only:
+            render_chart(Path(args.session), out, args.size or (1200, 675), at_ms, range_ms, fmt)
+        else:
+            render_window(
+                Path(args.session), out, args.size or (1600, 900), at_ms, range_ms, args.scheme
+            )
     print(out)
     return 0
 
@@ -520,10 +579,16 @@ def cmd_clip(args: argparse.Namespace) -> int:
     range_ms = _time_range("clip", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.ui.render import render_clip
+    from gui.core.steps import terminal_status
 
     try:
-        frames = render_clip(Path(args.session), out, args.size, args.seconds, args.fps, range_ms)
+        # Until the first frame is drawn (reading the race), a line says so; then the frames count.
+        with terminal_status(sys.stderr, f"Rendering {out.name}: reading the race…"):
+            from gui.ui.render import render_clip
+
+            frames = render_clip(
+                Path(args.session), out, args.size, args.seconds, args.fps, range_ms
+            )
     except ClipError as exc:
         print(f"photofinish: error: clip: {exc}", file=sys.stderr)
         return 1
@@ -564,6 +629,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 0
+
+
+def cmd_desktop_entry(args: argparse.Namespace) -> int:
+    """Show, install or remove the desktop menu entry (see gui.desktop)."""
+    from gui import desktop
+
+    return desktop.run(args.install, args.uninstall)
 
 
 def has_display() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Generator
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
@@ -28,6 +29,7 @@ from gui.core.model import (
     Snapshot,
 )
 from gui.core.operations import refresh_derived, zone_of
+from gui.core.steps import Progress, run_steps
 from gui.core.store import SessionError, Store
 
 log = logging.getLogger(__name__)
@@ -51,30 +53,21 @@ class Session(QObject):
     as_of_changed = Signal()
     write_failed = Signal(str)  # a change the file could not take, and why (nothing changed)
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    analysis: RaceAnalysis
+    events: list[Event]
+
+    def __init__(self, store: Store, parent: QObject | None = None, *, load: bool = True) -> None:
+        """Read ``store``'s race; with ``load=False``, only its settings (see :meth:`opening`)."""
         super().__init__(parent)
         self.store = store
         self.race: Race = store.race()
         self.competitors: list[Competitor] = store.competitors()
         self.zone = zone_of(self.race.display_tz)
-        self.series: dict[str, Series] = store.all_series()
-        self._notes: list[Event] = [e for e in store.events() if e.origin != ORIGIN_DERIVED]
+        self.series: dict[str, Series] = {}
+        self._notes: list[Event] = []
         self.as_of_ms: int | None = None
-        self._settled: Settled | None = store.settled(self._fingerprint())
-        stored = self._settled is not None
-        self.analysis: RaceAnalysis = self._analyse_all()
-        self._complete: RaceAnalysis | None = self.analysis
-        if not stored and not self.read_only and self.series_count():
-            # First open of this file (or of this race's settings): remember what
-            # was settled so the next open only works out what is new.
-            try:
-                refresh_derived(self.store, self.analysis)
-            except sqlite3.Error as exc:
-                log.warning("Could not store the analysis in the file: %s", exc)
-        self.events: list[Event] = self._events_until(None)
-        self._shown = {self._event_id(e) for e in self.events}
-        self._max_id = store.max_snapshot_id()
-        self._data_version = store.data_version()
+        self._settled: Settled | None = None
+        self._complete: RaceAnalysis | None = None
         self._watch = QTimer(self)
         self._watch.timeout.connect(self.check_file)
         self._pending = False
@@ -82,6 +75,46 @@ class Session(QObject):
         self._frame = QTimer(self)
         self._frame.setSingleShot(True)
         self._frame.timeout.connect(self._flush)
+        if load:
+            run_steps(self._load())
+
+    @classmethod
+    def opening(cls, store: Store) -> Generator[Progress, None, Session]:
+        """Read a session step by step, for a progress dialog; returns the session.
+
+        Yields ``(competitors loaded, competitors + 1)`` before loading each
+        competitor's readings and before the analysis. Closing it early leaves
+        the race in the file as it was (only readings already loaded may have
+        been packed into blocks, the file's cache of them); on the first open of
+        a file the analysis is stored at the very end, after the last yield.
+        """
+        session = cls(store, load=False)
+        yield from session._load()
+        return session
+
+    def _load(self) -> Generator[Progress, None, None]:
+        store = self.store
+        total = len(self.competitors) + 1
+        for done, comp in enumerate(self.competitors):
+            yield done, total
+            self.series[comp.handle] = store.series(comp.handle)
+        yield total - 1, total
+        self._notes = [e for e in store.events() if e.origin != ORIGIN_DERIVED]
+        self._settled = store.settled(self._fingerprint())
+        stored = self._settled is not None
+        self.analysis = self._analyse_all()
+        self._complete = self.analysis
+        self.events = self._events_until(None)
+        self._shown = {self._event_id(e) for e in self.events}
+        self._max_id = store.max_snapshot_id()
+        self._data_version = store.data_version()
+        if not stored and not self.read_only and self.series_count():
+            # First open of this file (or of this race's settings): remember what
+            # was settled so the next open only works out what is new.
+            try:
+                refresh_derived(self.store, self.analysis)
+            except sqlite3.Error as exc:
+                log.warning("Could not store the analysis in the file: %s", exc)
 
     # -- other processes -------------------------------------------------------------
     def watch_file(self, interval_ms: int = 1500) -> None:

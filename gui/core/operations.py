@@ -36,9 +36,31 @@ def zone_of(name: str) -> ZoneInfo:
 
 def analyse_store(store: Store, as_of_ms: int | None = None) -> RaceAnalysis:
     """Analyse everything stored in a session (building on what it settled before)."""
+    return cast(RaceAnalysis, run_steps(analyse_store_steps(store, as_of_ms)))
+
+
+def analyse_store_steps(
+    store: Store, as_of_ms: int | None = None
+) -> Generator[Progress, None, RaceAnalysis]:
+    """:func:`analyse_store` step by step: yields before each competitor's load and the analysis.
+
+    ``(done, total)`` counts the stages finished of ``competitors + 1``; see
+    :func:`analysis_stages` for their names.
+    """
     race, comps = store.race(), store.competitors()
+    series = {}
+    for done, comp in enumerate(comps):
+        yield done, len(comps) + 1
+        series[comp.handle] = store.series(comp.handle)
+    yield len(comps), len(comps) + 1
     settled = store.settled(fingerprint(race, comps)) if as_of_ms is None else None
-    return analyse(race, comps, store.all_series(), as_of_ms, settled)
+    return analyse(race, comps, series, as_of_ms, settled)
+
+
+def analysis_stages(store: Store) -> list[str]:
+    """The stages of :func:`analyse_store_steps`, in words, for a progress line."""
+    names = [f"loading the readings of {c.name}" for c in store.competitors()]
+    return [*names, "working out the race"]
 
 
 def refresh_derived(store: Store, result: RaceAnalysis | None = None) -> RaceAnalysis:
@@ -74,7 +96,7 @@ def _store_rows(store: Store, rows: list[SnapshotRow]) -> int:
 
 
 def import_file_steps(
-    store: Store, path: str | Path, report: ImportReport | None = None
+    store: Store, path: str | Path, report: ImportReport | None = None, analyse: bool = True
 ) -> Generator[Progress, None, ImportReport]:
     """Import a CSV or JSON Lines file into a session, batch by batch, reporting progress.
 
@@ -83,7 +105,8 @@ def import_file_steps(
     caller can say what was stored before a stop. Each batch of readings is
     stored in one transaction. Closing the generator early stops between batches: the batches
     stored so far stay. Raises ImportFileError, with nothing written, when the
-    file cannot be read.
+    file cannot be read. At the end the race is analysed again and the result
+    stored, unless ``analyse`` is false (the window's session does it as it reloads).
     """
     from gui.core.importing import ImportReport, read_batches
 
@@ -140,7 +163,7 @@ def import_file_steps(
                 event = replace(event, handle=None)
             _add_note(store, event, report)
         store.set_unfinished_import(key, None)
-    if report.imported:
+    if report.imported and analyse:
         refresh_derived(store)
     return report
 

@@ -102,6 +102,8 @@ class ChartFigure(RaceChart):
     without them it shows the whole race.
     """
 
+    follows_theme = False  # a figure for print and posts: light whatever the window shows
+
     def __init__(
         self,
         session: Session,
@@ -472,11 +474,21 @@ def clip_steps(
     untouched. Closing the generator early (a cancel) leaves nothing behind.
     """
     check_clip(out, size, seconds, fps)
+    count = frame_count(seconds, fps)
     store = Store.open(session_path, read_only=True)
     session: Session | None = None
     frame: ClipFrame | None = None
     try:
-        session = Session(store)
+        # A big race takes seconds to read: step through it, so the window can
+        # show the progress dialog and a Cancel is heard between competitors.
+        opening = Session.opening(store)
+        while session is None:
+            try:
+                next(opening)
+            except StopIteration as opened:
+                session = opened.value
+            else:
+                yield 0, count
         span = session.time_span()
         if span is None:
             raise ClipError("the race has no readings to replay yet")
@@ -484,7 +496,6 @@ def clip_steps(
         start, end = max(start, span[0]), min(end, span[1])
         if end <= start:
             raise ClipError("the range holds no readings to replay")
-        count = frame_count(seconds, fps)
         times = frame_times(start, end, count)
         frame = ClipFrame(session, start, end)
         frame.show_moment(end)

@@ -165,7 +165,7 @@ class Exports(QObject):
             notice(self.window(), "Could not copy the chart", failure_text(exc), warn=True)
             return None
         QGuiApplication.clipboard().setImage(image)
-        self._done(f"Chart copied ({image.width():,} × {image.height():,} px)")
+        self._done(f"Chart copied ({fmt.count(image.width())} × {fmt.count(image.height())} px)")
         return image
 
     # -- data ------------------------------------------------------------------------

@@ -23,10 +23,21 @@ def render_window(
     size: tuple[int, int],
     at_ms: int | None,
     range_ms: tuple[int, int] | None = None,
+    scheme: str | None = None,
 ) -> None:
-    """Render the window on a session, as of a moment (default: the end), to a PNG."""
+    """Render the window on a session, as of a moment (default: the end), to a PNG.
+
+    ``scheme`` (system, light or dark) is used for this picture only; by
+    default the picture follows the user's choice in View ▸ Appearance.
+    """
     app = _start()
     from PySide6.QtWidgets import QApplication
+
+    from gui.ui import theme
+
+    running = theme.ensure()
+    if scheme is not None and running is not None:
+        running.set_choice(scheme, remember=False)
 
     from gui.session import Session
     from gui.ui.export import save_image

@@ -168,7 +168,7 @@ def test_opening_a_file_and_importing_links_opens_nothing(qtbot, linked_window, 
         for i, url in enumerate([*LINKED.values(), "https://example.org/imported"])
     ]
     notes.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    report = linked_window.import_file(notes)
+    report = linked_window.import_file(notes).wait()
     assert report.annotations == len(lines)
     qtbot.wait(50)
     assert opened == []

@@ -535,7 +535,7 @@ def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_w
     ]
     notes = tmp_path / f"{core('pfbadline')}.jsonl"
     notes.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    assert window.import_file(notes) is not None
+    assert window.import_file(notes).wait() is not None
     folder = tmp_path / core("pfbadline") / "missing"
     assert not window.save_copy_to(folder / "copy.pfrace")  # the folder is not there
     boxes = open_notices()

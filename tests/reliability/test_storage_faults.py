@@ -290,13 +290,13 @@ def test_an_import_that_meets_a_full_disk_keeps_whole_batches_and_says_so(
 def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "gui.ui.main_window.notice", lambda parent, title, text, **kw: shown.append((title, text))
+        "gui.ui.imports.notice", lambda parent, title, text, **kw: shown.append((title, text))
     )
     before = window.session.store.snapshot_count()
     csv = _two_batches(tmp_path / "readings.csv")
     window.session.store.add_competitor("alice")
     batches = _full_on_second_batch(monkeypatch)
-    assert window.import_file(csv) is None
+    assert window.import_file(csv).wait() is None
     assert len(shown) == 1
     title, text = shown[0]
     assert title == "Import stopped"

@@ -257,7 +257,7 @@ def test_import_notes_from_json_lines(window, tmp_path):
         {"timestamp": "not a time", "text": "broken"},
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    report = window.import_file(path)
+    report = window.import_file(path).wait()
     assert report.annotations == 2
     assert [s.line for s in report.skipped] == [3]
     assert "Oprah joins Twitter on air" in log_rows(window)

@@ -1,0 +1,214 @@
+"""File ▸ Import Readings and Notes: a file into the window's race, with progress and Cancel.
+
+The import runs as a ``StepJob`` (batches of readings, one transaction each,
+between events) with a progress dialog that can be cancelled. However it ends
+(finished, cancelled, refused or stopped by the file), the window's race is
+read again and a message says what was stored: a stop keeps whole batches, and
+importing the same file again adds the rest, nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from gui.core.errors import ImportFileError
+from gui.core.steps import Progress, size_text
+from gui.ui import fmt
+from gui.ui.notice import notice
+from gui.ui.progress import StepJob, failure_text
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from gui.core.importing import ImportReport
+    from gui.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+FILTER = "Readings and notes (*.csv *.jsonl *.ndjson *.json);;All files (*)"
+LISTED_BAD_LINES = 12
+
+
+class Imports(QObject):
+    """The window's import: one at a time, as a job with a progress dialog."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setObjectName("imports")
+        self.last_job: StepJob | None = None
+        self._closing = False
+        window.installEventFilter(self)
+
+    def window(self) -> MainWindow:
+        """The window these imports go into."""
+        return self.parent()  # type: ignore[return-value]
+
+    def running(self) -> bool:
+        """Whether an import is under way."""
+        return self.last_job is not None and not self.last_job.done
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        """A window that closes stops its import quietly: what was stored stays."""
+        if event.type() == QEvent.Type.Close and self.running():
+            self._closing = True
+            assert self.last_job is not None
+            self.last_job.cancel()
+        return False
+
+    def ask(self) -> StepJob | None:
+        """Ask for a file, then import it."""
+        name, _ = QFileDialog.getOpenFileName(
+            self.window(), "Import Readings and Notes", "", FILTER
+        )
+        return self.import_file(Path(name)) if name else None
+
+    def import_file(self, path: Path) -> StepJob | None:
+        """Start importing a CSV or JSON Lines file; returns the job (None if one is running).
+
+        The job's ``wait()`` runs it to its end and gives the report (None when
+        it was refused, stopped or cancelled).
+        """
+        from gui.core.importing import ImportReport
+
+        w = self.window()
+        path = Path(path)
+        if self.running():
+            w.statusBar().showMessage("An import is under way; wait for it or cancel it", 6000)
+            return None
+        report = ImportReport()
+        stage: list[str] = []  # what the job is doing once the file is read
+
+        def describe(done: int, total: int) -> str:
+            now = stage[0] if stage else f"{size_text(done, total)} read"
+            return f"Importing {path.name}\n{now}"
+
+        job = StepJob(
+            w,
+            "Import Readings and Notes",
+            f"Import of {path.name}",
+            "bytes",
+            self._steps(path, report, stage),
+            describe,
+            expected=(ImportFileError, sqlite3.Error),
+        )
+        job.finished.connect(lambda result: self._on_job_finished(path, result))
+        job.failed.connect(lambda _text: self._on_job_failed(path, job.error, report))
+        job.cancelled.connect(lambda: self._on_job_cancelled(path, stage, report))
+        self.last_job = job
+        return job.start()
+
+    def _steps(
+        self, path: Path, report: ImportReport, stage: list[str]
+    ) -> Generator[Progress, None, ImportReport]:
+        from gui.core.operations import import_file_steps
+
+        session = self.window().session
+        steps = import_file_steps(session.store, path, report, analyse=False)
+        done, total = 0, 0
+        for done, total in steps:
+            yield done, total
+        stage.append("All read; working out the race…")
+        try:
+            yield done, total
+        except GeneratorExit:
+            pass  # everything is stored: a Cancel now is too late to stop anything
+        try:
+            session.reload()
+        except sqlite3.Error as exc:  # the readings are stored; the analysis is redone next time
+            log.warning("Could not store the analysis after importing %s: %s", path, exc)
+        return report
+
+    # -- how it ended --------------------------------------------------------------------
+    def _on_job_finished(self, path: Path, report: ImportReport) -> None:
+        lines = [
+            f"{fmt.count(report.imported)} readings and {fmt.count(report.annotations)} notes "
+            f"imported from {path.name}.",
+            f"{fmt.count(report.duplicates)} already in the race were skipped.",
+        ]
+        if report.competitors_added:
+            lines.append("New competitors: " + ", ".join(report.competitors_added))
+        if report.skipped:
+            lines.append(f"{fmt.count(report.bad_lines)} lines could not be read:")
+            lines += [f"  line {s.line}: {s.reason}" for s in report.skipped[:LISTED_BAD_LINES]]
+            if report.bad_lines > LISTED_BAD_LINES:
+                lines.append(f"  … and {fmt.count(report.bad_lines - LISTED_BAD_LINES)} more")
+        notice(self.window(), "Import finished", "\n".join(lines))
+
+    def _on_job_failed(self, path: Path, exc: Exception | None, report: ImportReport) -> None:
+        if isinstance(exc, ImportFileError):
+            log.warning("Import of %s refused: %s", path, exc)
+            notice(self.window(), "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
+            return
+        from gui.core.store import storage_problem
+
+        if isinstance(exc, sqlite3.Error):
+            why = storage_problem(exc)
+        else:
+            why = failure_text(exc) if exc is not None else "an unknown error"
+        log.error("Import of %s stopped: %s", path, why)
+        self._reload(f"Import of {path.name} stopped; reading what was stored…")
+        notice(
+            self.window(),
+            "Import stopped",
+            f"The import of {path.name} stopped: {why}.\n\n{self._kept(path)}",
+            warn=True,
+        )
+
+    def _on_job_cancelled(self, path: Path, stage: list[str], report: ImportReport) -> None:
+        if stage:  # cancelled once everything was stored: it finished
+            self._on_job_finished(path, report)
+            return
+        if self._closing:
+            log.info("Import of %s stopped as its window closed", path)
+            return
+        self._reload(f"Import of {path.name} cancelled; reading what was stored…")
+        kept = self._kept(path)
+        self.window().statusBar().showMessage(f"Import of {path.name} cancelled", 8000)
+        text = f"The import of {path.name} was cancelled.\n\n{kept}"
+        notice(self.window(), "Import cancelled", text)
+
+    def _kept(self, path: Path) -> str:
+        """What an import that stopped early stored, and what to do next."""
+        from gui.core.operations import unfinished_import_text
+
+        key = str(path.resolve())
+        try:
+            unfinished = [
+                p for p in self.window().session.store.unfinished_imports() if p["key"] == key
+            ]
+        except sqlite3.Error:
+            log.warning("Could not read how far the import got", exc_info=True)
+            return "Look at the race to see what was stored."
+        if not unfinished:
+            return "Nothing from it was stored."
+        text = unfinished_import_text(unfinished[-1])
+        return text[0].upper() + text[1:] + "."
+
+    def _reload(self, message: str) -> None:
+        """Read the race again after an import that stopped, saying so while it takes."""
+        w = self.window()
+        w.statusBar().showMessage(message)
+        w.statusBar().repaint()
+        with _busy_cursor():
+            try:
+                w.session.reload()
+            except sqlite3.Error as exc:
+                log.warning("Could not read the race again after the import: %s", exc)
+        w.statusBar().clearMessage()
+
+
+@contextmanager
+def _busy_cursor() -> Iterator[None]:
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
