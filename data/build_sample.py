@@ -46,8 +46,8 @@ RACE = Race(
     display_tz="America/Los_Angeles",
 )
 COMPETITORS = [
-    Competitor("aplusk", "Ashton Kutcher", "#e4572e"),
-    Competitor("cnnbrk", "CNN Breaking News", "#2e86de"),
+    Competitor("aplusk", "Ashton Kutcher", "#d55e00"),
+    Competitor("cnnbrk", "CNN Breaking News", "#0072b2"),
     Competitor("britneyspears", "Britney Spears", "#9a9a9a"),
 ]
 

@@ -34,6 +34,18 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _system_colour_scheme():
+    """Put the colour scheme back to following the system after a test that chose one."""
+    yield
+    import sys
+
+    theme = sys.modules.get("gui.ui.theme")
+    running = theme.theme() if theme is not None else None
+    if running is not None and running.choice != theme.SYSTEM:
+        running.set_choice(theme.SYSTEM, remember=False)
+
+
 @pytest.fixture
 def sample_path() -> Path:
     """The bundled 2009 race."""

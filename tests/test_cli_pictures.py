@@ -75,7 +75,7 @@ def test_chart_svg_by_suffix_and_by_format(qapp, capsys, tmp_path, sample_path):
         strokes = {
             (g.get("stroke") or "").lower() for g in root.iter("{http://www.w3.org/2000/svg}g")
         }
-        assert {"#e4572e", "#2e86de"} <= strokes  # both series, in their colours
+        assert {"#d55e00", "#0072b2"} <= strokes  # both series, in their colours
         texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
         assert "Ashton Kutcher" in texts and "CNN Breaking News" in texts
         assert "America/Los_Angeles" in texts and "Photo Finish" in texts

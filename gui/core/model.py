@@ -36,7 +36,7 @@ DEFAULT_STALE_AFTER_S = 6 * 3600
 log = logging.getLogger(__name__)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
-DEFAULT_COLOURS = ("#e4572e", "#2e86de", "#8e8e8e", "#17a398", "#9b59b6", "#f0a202")
+DEFAULT_COLOURS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9")  # Okabe-Ito
 
 
 @dataclass

@@ -17,6 +17,7 @@ from PySide6.QtGui import QUndoCommand
 from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
 from gui.core.store import SessionError, storage_problem
 from gui.session import Session
+from gui.ui import fmt
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ class AddReading(_Change):
     """Store a reading typed in by hand; undo removes it again."""
 
     def __init__(self, session: Session, snapshot: Snapshot) -> None:
-        super().__init__(f"Enter Reading {snapshot.count:,} for {snapshot.handle}")
+        super().__init__(f"Enter Reading {fmt.count(snapshot.count)} for {snapshot.handle}")
         self.session = session
         self.snapshot = snapshot
         self.stored: Snapshot | None = None

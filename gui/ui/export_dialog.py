@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.core import clip
+from gui.ui import fmt
 from gui.ui.forms import hint_label, name_widget, ok_cancel_box
 
 KIND_PNG, KIND_SVG, KIND_CLIP = "png", "svg", "clip"
@@ -26,13 +27,16 @@ TITLES = {
 DEFAULT_CUSTOM = (1200, 675)
 
 
-def _spin(low: int, high: int, value: int, name: str, tip: str, suffix: str = "") -> QSpinBox:
+def _spin(
+    low: int, high: int, value: int, name: str, label: str, tip: str, suffix: str = ""
+) -> QSpinBox:
     box = QSpinBox()
+    box.setLocale(fmt.locale())  # the same thousands separator as everywhere else
     box.setRange(low, high)
     box.setValue(value)
     box.setSuffix(suffix)
     box.setGroupSeparatorShown(True)
-    name_widget(box, name, tip, tip)
+    name_widget(box, name, label, tip)
     return box
 
 
@@ -55,8 +59,10 @@ class ExportDialog(QDialog):
 
         self.visible = QRadioButton(f"What the chart shows: {visible_text}")
         self.visible.setObjectName("rangeVisible")
+        self.visible.setToolTip("Export the stretch of time the chart shows now")
         self.whole = QRadioButton(f"The whole race: {whole_text}")
         self.whole.setObjectName("rangeWhole")
+        self.whole.setToolTip("Export the race from its first reading to its last")
         self.visible.setChecked(True)
         ranges = QButtonGroup(self)
         ranges.addButton(self.visible)
@@ -69,17 +75,31 @@ class ExportDialog(QDialog):
         default = clip.DEFAULT_SIZE if kind == KIND_CLIP else DEFAULT_CUSTOM
         if kind == KIND_SVG:
             default = screen_px
-        self.width_box = _spin(320, 7680, default[0], "widthBox", "Width in pixels", " px")
-        self.height_box = _spin(200, 4320, default[1], "heightBox", "Height in pixels", " px")
+        self.width_box = _spin(
+            320,
+            7680,
+            default[0],
+            "widthBox",
+            "Width in pixels",
+            "Width in pixels; wider than 1,200 is drawn at a higher pixel ratio",
+            " px",
+        )
+        self.height_box = _spin(
+            200, 4320, default[1], "heightBox", "Height in pixels", "Height in pixels", " px"
+        )
         custom = QHBoxLayout()
         custom.addWidget(self.width_box)
         custom.addWidget(hint_label("×"))
         custom.addWidget(self.height_box)
         custom.addStretch(1)
-        self.on_screen = QRadioButton(f"As on screen: {screen_px[0]:,} × {screen_px[1]:,} px")
+        self.on_screen = QRadioButton(
+            f"As on screen: {fmt.count(screen_px[0])} × {fmt.count(screen_px[1])} px"
+        )
         self.on_screen.setObjectName("sizeScreen")
+        self.on_screen.setToolTip("The chart's size on screen, at the screen's pixel ratio")
         self.custom = QRadioButton("Custom:")
         self.custom.setObjectName("sizeCustom")
+        self.custom.setToolTip("A width and height of your choosing")
         if kind == KIND_PNG:
             sizes = QButtonGroup(self)
             sizes.addButton(self.on_screen)
@@ -98,10 +118,31 @@ class ExportDialog(QDialog):
             form.addRow("Size:", custom)
 
         self.format_box = QComboBox()
-        self.seconds_box = _spin(1, 180, int(clip.DEFAULT_SECONDS), "secondsBox", "Length", " s")
-        self.fps_box = _spin(5, 30, clip.DEFAULT_FPS, "fpsBox", "Frames per second", " fps")
+        self.seconds_box = _spin(
+            1,
+            180,
+            int(clip.DEFAULT_SECONDS),
+            "secondsBox",
+            "Length",
+            "How long the clip runs, in seconds (the finish stays 3 s longer)",
+            " s",
+        )
+        self.fps_box = _spin(
+            5,
+            30,
+            clip.DEFAULT_FPS,
+            "fpsBox",
+            "Frames per second",
+            "Frames per second: more is smoother, and a bigger file",
+            " fps",
+        )
         if kind == KIND_CLIP:
-            name_widget(self.format_box, "formatBox", "Format", "GIF or MP4")
+            name_widget(
+                self.format_box,
+                "formatBox",
+                "Format",
+                "An animated GIF plays anywhere; an MP4 (H.264) is smaller and needs ffmpeg",
+            )
             self.format_box.addItem("Animated GIF (.gif)", ".gif")
             self.format_box.addItem("MP4 video (.mp4)", ".mp4")
             if clip.find_ffmpeg() is None:

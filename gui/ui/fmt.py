@@ -51,6 +51,65 @@ def short_time(at_ms: int | None, zone: ZoneInfo) -> str:
     return local(at_ms, zone, "%H:%M")
 
 
+def zone_name(zone: ZoneInfo) -> str:
+    """The zone's IANA name, e.g. "America/Los_Angeles"."""
+    return str(getattr(zone, "key", zone))
+
+
+def zone_abbr(at_ms: int | None, zone: ZoneInfo) -> str:
+    """The zone's abbreviation at a moment (PDT in summer, PST in winter); now when unknown."""
+    when = datetime.now(tz=zone) if at_ms is None else datetime.fromtimestamp(at_ms / 1000, zone)
+    return when.tzname() or zone_name(zone)
+
+
+def zone_caption(at_ms: int | None, zone: ZoneInfo) -> str:
+    """The zone by name and abbreviation: "America/Los_Angeles (PDT)"; "UTC" alone."""
+    name, abbr = zone_name(zone), zone_abbr(at_ms, zone)
+    return name if abbr == name else f"{name} ({abbr})"
+
+
+def exact(at_ms: int | None, zone: ZoneInfo) -> str:
+    """A moment in full: "Fri 17 Apr 2009 06:13:00 PDT (America/Los_Angeles)"."""
+    if at_ms is None:
+        return "–"
+    text = local(at_ms, zone, "%a %d %b %Y %H:%M:%S")
+    name = zone_name(zone)
+    return text if text.endswith(f" {name}") else f"{text} ({name})"
+
+
+def relative(at_ms: int, ref_ms: int, zone: ZoneInfo) -> str:
+    """How long before (or after) a reference moment, in a few characters.
+
+    "just now", "2 min ago", "3 h ago", "yesterday", "4 days ago", then a date
+    ("17 Apr", or "17 Apr 2009" in another year); "in 5 min" for a moment after
+    the reference. Days are counted on the calendar of the display zone.
+    """
+    gap = ref_ms - at_ms
+    if abs(gap) < 60_000:
+        return "just now"
+    past = gap > 0
+
+    def say(amount: str) -> str:
+        return f"{amount} ago" if past else f"in {amount}"
+
+    minutes = abs(gap) // 60_000
+    if minutes < 60:
+        return say(f"{minutes} min")
+    hours = minutes // 60
+    at = datetime.fromtimestamp(at_ms / 1000, tz=zone)
+    ref = datetime.fromtimestamp(ref_ms / 1000, tz=zone)
+    days = abs((ref.date() - at.date()).days)
+    if hours < 24 or days == 0:
+        return say(f"{hours} h")
+    if days == 1:
+        return "yesterday" if past else "tomorrow"
+    if days < 7:
+        return say(f"{days} days")
+    if at.year == ref.year:
+        return f"{at.day} {at:%b}"
+    return f"{at.day} {at:%b} {at.year}"
+
+
 def duration(ms: float) -> str:
     """A rough span: 45 s, 12 min, 3 h 05 min, 2 d 4 h."""
     s = int(abs(ms) // 1000)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimeZone
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimeZone
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QKeyEvent, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
@@ -15,7 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-PROBLEM_STYLE = "color: #b03a2e;"
+from gui.ui import theme
+
+PROBLEM_RED = "#b03a2e"
+
+
+def problem_style() -> str:
+    """Red text for what is wrong with an entry, readable on the scheme showing."""
+    background = QGuiApplication.palette().color(QPalette.ColorRole.Window).name()
+    return f"color: {theme.readable(PROBLEM_RED, background)};"
+
+
 HINT_STYLE = "color: palette(placeholder-text);"
 SWATCH_SIZE = QSize(16, 12)
 
@@ -86,6 +96,9 @@ def ok_cancel_box(
     box = QDialogButtonBox(
         QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
     )
+    cancel = box.button(QDialogButtonBox.StandardButton.Cancel)
+    cancel.setObjectName("cancelButton")
+    cancel.setToolTip("Close without keeping any change (Esc)")
     ok = box.button(QDialogButtonBox.StandardButton.Ok)
     if ok_name:
         ok.setObjectName(ok_name)
@@ -130,3 +143,34 @@ def fit_height(dialog: QWidget) -> None:
     needed = max(needed, layout.totalMinimumSize().height())
     if needed > dialog.height():
         dialog.resize(dialog.width(), needed)
+
+
+class _SpaceKeeper(QObject):
+    """Lets the focused widget have the space bar before a window shortcut on Space."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt naming
+        """Claim Space (no modifier) when the shortcut map asks whether the widget wants it."""
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        ):
+            event.accept()  # accepted: the key goes to the widget, not to the shortcut
+            return True
+        return False
+
+
+_space_keeper: _SpaceKeeper | None = None
+
+
+def keep_space_key(widget: QWidget) -> None:
+    """Space presses a focused button or opens a focused combo box, as everywhere else.
+
+    Without this the window's Space shortcut (play/pause) takes the key first,
+    and a keyboard user could not press the button they tabbed to.
+    """
+    global _space_keeper
+    if _space_keeper is None:
+        _space_keeper = _SpaceKeeper()
+    widget.installEventFilter(_space_keeper)

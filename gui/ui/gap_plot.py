@@ -5,12 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeyEvent
 
 from gui.core import lod
 from gui.session import Session
-from gui.ui import fmt
-from gui.ui.race_chart import AXIS_WIDTH, RaceChart, ZoneDateAxis, light_grid
+from gui.ui import fmt, theme
+from gui.ui.race_chart import (
+    AXIS_WIDTH,
+    KEYS_HELP,
+    FocusPlot,
+    RaceChart,
+    ZoneDateAxis,
+    light_grid,
+    style_plot,
+)
 
 
 def _brush(colour: str, alpha: int) -> object:
@@ -19,14 +27,16 @@ def _brush(colour: str, alpha: int) -> object:
     return pg.mkBrush(c)
 
 
-class GapPlot(pg.PlotWidget):
-    """Lead over time, shaded in the leader's colour, with lead changes marked."""
+class GapPlot(FocusPlot):
+    """Lead over time, shaded in the leader's colour, with lead changes marked.
+
+    It shares the race chart's time range, and its keys: they move both.
+    """
 
     def __init__(self, session: Session, chart: RaceChart, parent: object = None) -> None:
         self.session = session
         self.axis = ZoneDateAxis(session.zone)
         super().__init__(parent=parent, axisItems={"bottom": self.axis})
-        self.setBackground("w")
         item = self.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -44,8 +54,9 @@ class GapPlot(pg.PlotWidget):
         self.behind = pg.PlotDataItem(fillLevel=0, connect="finite")
         for curve in (self.ahead, self.behind):
             item.addItem(curve)
-        item.addItem(pg.InfiniteLine(angle=0, pos=0, pen=pg.mkPen("#333333", width=1)))
-        self.changes = pg.ScatterPlotItem(size=10, symbol="o", pen=pg.mkPen("#222222"))
+        self.zero_line = pg.InfiniteLine(angle=0, pos=0)
+        item.addItem(self.zero_line)
+        self.changes = pg.ScatterPlotItem(size=10, symbol="o")
         self.changes.setZValue(10)
         item.addItem(self.changes)
         self.apply_race()
@@ -54,6 +65,17 @@ class GapPlot(pg.PlotWidget):
         chart.range_settled.connect(self.getViewBox().updateMatrix)
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self.apply_race)
+        self.apply_theme()
+        theme.watch(self.apply_theme)
+
+    @Slot()
+    def apply_theme(self) -> None:
+        """Draw in the current scheme's colours."""
+        s = theme.current()
+        style_plot(self, s)
+        self.zero_line.setPen(pg.mkPen(s.reference, width=1))
+        self.changes.setPen(pg.mkPen(s.marker_edge))
+        self.apply_race()
         self.refresh()
 
     @Slot()
@@ -62,8 +84,9 @@ class GapPlot(pg.PlotWidget):
         comps = self.session.competitors
         a = comps[0] if comps else None
         b = comps[1] if len(comps) > 1 else None
+        scheme = theme.current()
         for curve, comp in ((self.ahead, a), (self.behind, b)):
-            colour = comp.colour if comp else "#888888"
+            colour = theme.readable(comp.colour if comp else "#888888", scheme.plot_bg, 3.0)
             curve.setPen(pg.mkPen(colour, width=1.5))
             curve.setBrush(_brush(colour, 70))
         if a and b:
@@ -71,19 +94,41 @@ class GapPlot(pg.PlotWidget):
             name = a.name if len(a.name) <= 14 else a.name[:13] + "…"
             # pyqtgraph writes the label as HTML: the name from the file is shown as written.
             label = fmt.html_text(f"{name} ahead by")
-            self.getPlotItem().setLabel("left", label, color="#444444")
+            self.getPlotItem().setLabel("left", label, color=scheme.axis_text)
         self.axis.zone = self.session.zone
         self.axis.picture = None
         self.axis.update()
+        self.setAccessibleName("Gap plot")
+        if a and b:
+            span = self.session.time_span()
+            at = self.session.as_of_ms
+            if at is None and span is not None:
+                at = span[1]  # the zone's abbreviation where the window is, as its zone label
+            zone = fmt.zone_caption(at, self.session.zone)
+            self.setAccessibleDescription(
+                f"{a.name}'s lead over {b.name} over time; below the line {b.name} is ahead. "
+                f"Times in {zone}. {KEYS_HELP}, with the race chart."
+            )
+
+    # -- the keyboard: the race chart's keys, since the two share a time range --------------
+    def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802 - Qt naming
+        """Pan and zoom with the chart's keys."""
+        if self.chart.handle_key(ev):
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
 
     @Slot()
     def refresh(self) -> None:
         """Redraw from the session's analysis."""
         analysis = self.session.analysis
+        colour = self.session.colour
         self.axis.utcOffset = self.chart.axis.utcOffset
+        if self.axis.toolTip() != self.chart.axis.toolTip():
+            self.axis.setToolTip(self.chart.axis.toolTip())
         self._draw()
         spots = [
-            {"pos": (c.at_ms / 1000, 0), "brush": pg.mkBrush(self.session.colour(c.leader))}
+            {"pos": (c.at_ms / 1000, 0), "brush": pg.mkBrush(theme.line_colour(colour(c.leader)))}
             for c in analysis.lead_changes
         ]
         self.changes.setData(spots)

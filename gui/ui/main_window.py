@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -19,13 +20,13 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -35,10 +36,11 @@ from PySide6.QtWidgets import (
 from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
 from gui.core.store import write_problem
 from gui.session import Session
-from gui.ui import fmt, settings, view_state
+from gui.ui import fmt, settings, theme, view_state
 from gui.ui.commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
 from gui.ui.event_log import EventLog
 from gui.ui.gap_plot import GapPlot
+from gui.ui.help import SHORTCUTS_KEYS
 from gui.ui.note_dialog import NoteDialog
 from gui.ui.notice import notice
 from gui.ui.race_chart import RaceChart
@@ -73,12 +75,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, session: Session, replay: bool = False, restore: bool = True) -> None:
         super().__init__()
+        theme.ensure()  # before any widget picks its colours
         self.session = session
         self.undo_stack = QUndoStack(self)
         self._remember = restore
         self._update_title()
         self.setMinimumSize(QSize(1100, 640))
         self.setAcceptDrops(True)
+        self._dropped: list[str] = []
 
         from gui.ui.scoreboard import Scoreboard
 
@@ -90,13 +94,13 @@ class MainWindow(QMainWindow):
 
         self.zone_label = QLabel()
         self.zone_label.setTextFormat(Qt.TextFormat.PlainText)  # the zone's name is from the file
-        self.zone_label.setStyleSheet("color: #555555;")
+        theme.mute(self.zone_label)
         self.log_check = QCheckBox("Log scale")
         self.log_check.toggled.connect(self._on_log_check_toggled)
         self.fit_button = QPushButton("Whole race")
         self.fit_button.clicked.connect(self.chart.fit_all)
         self.live_button = QPushButton("Back to live ▸")
-        self.live_button.setToolTip("Follow the newest readings again")
+        self.live_button.setToolTip("Follow the newest readings again (Ctrl+End)")
         self.live_button.setStyleSheet("font-weight: bold;")
         self.live_button.clicked.connect(self.chart.back_to_live)
         self.live_button.hide()
@@ -132,6 +136,8 @@ class MainWindow(QMainWindow):
         self.log_panel.setMinimumWidth(300)
 
         self.banner = self._read_only_banner()
+        self._style_banner()
+        theme.watch(self._style_banner)
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
@@ -150,6 +156,9 @@ class MainWindow(QMainWindow):
         from gui.ui.exports import Exports
 
         self.exports = Exports(self)
+        from gui.ui.imports import Imports
+
+        self.imports = Imports(self)
         self._build_menus()
 
         self.chart.following_changed.connect(self._on_chart_following_changed)
@@ -184,6 +193,57 @@ class MainWindow(QMainWindow):
                 self.replay_bar.replayer.seek(start)
                 self.replay_bar.set_speed(speed)
                 self.replay_bar.play()
+        self._name_chart_bar()
+        self._set_tab_order()
+
+    def _name_chart_bar(self) -> None:
+        """Accessible names and tooltips for the controls over the chart."""
+        self.zone_label.setAccessibleName("Display time zone")
+        self.zone_label.setToolTip(
+            "Every time in the window is in the race's display time zone "
+            "(Race ▸ Edit Race changes it)"
+        )
+        self.log_check.setAccessibleName("Logarithmic count axis")
+        self.log_check.setToolTip("Show the count axis on a logarithmic scale (Ctrl+L)")
+        self.fit_button.setAccessibleName("Whole race")
+        self.fit_button.setToolTip(
+            "Show the whole race in the chart (Ctrl+0, or Home when the chart has the focus)"
+        )
+        self.live_button.setAccessibleName("Back to live")
+
+    def _set_tab_order(self) -> None:
+        """Tab goes through the window as it reads: scoreboard, plots, log, replay controls.
+
+        A button or combo box tabbed to takes Space itself (press, open) rather
+        than the window's play/pause shortcut.
+        """
+        from PySide6.QtWidgets import QAbstractButton, QComboBox
+
+        from gui.ui.forms import keep_space_key
+
+        cards = self.scoreboard.cards
+        chain: list[QWidget] = [
+            *self.banner.findChildren(QPushButton),
+            *cards[:1],
+            self.scoreboard.middle,
+            *cards[1:],
+            self.chart,
+            self.gap,
+            self.live_button,
+            self.fit_button,
+            self.log_check,
+            self.log_panel.search,
+            self.log_panel.kind_button,
+            self.log_panel.view,
+            self.replay_bar.play_button,
+            self.replay_bar.speed_box,
+            self.replay_bar.slider,
+        ]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        for widget in chain:
+            if isinstance(widget, QAbstractButton | QComboBox):
+                keep_space_key(widget)
 
     # -- menus -----------------------------------------------------------------------------
     def _action(
@@ -231,7 +291,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction(
             self._action("&Close Window", self.close, QKeySequence.StandardKey.Close)
         )
-        file_menu.addAction(self._action("&Quit", self._on_quit, QKeySequence.StandardKey.Quit))
+        quit_action = self._action("&Quit", self._on_quit, QKeySequence.StandardKey.Quit)
+        if not quit_action.shortcuts():  # desktops without a standard key for quitting
+            quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        file_menu.addAction(quit_action)
 
         edit = bar.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -264,6 +327,8 @@ class MainWindow(QMainWindow):
         view.addAction(self.log_action)
         view.addAction(self._action("&Back to Live", self.chart.back_to_live, "Ctrl+End"))
         view.addAction(self._action("&Whole Race", self.chart.fit_all, "Ctrl+0"))
+        view.addSeparator()
+        self._build_appearance_menu(view.addMenu("&Appearance"))
 
         replay = bar.addMenu("&Replay")
         replay.addAction(self._action("&Play / Pause", self.replay_bar.toggle, "Space"))
@@ -275,7 +340,50 @@ class MainWindow(QMainWindow):
         replay.addAction(self._action("Show &Everything Stored", self._on_show_all))
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Getting Started", self.show_getting_started))
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts)
+        self.shortcuts_action.setShortcuts([QKeySequence(k) for k in SHORTCUTS_KEYS])
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self._action("Open the &2009 Race", self._on_open_sample))
+        help_menu.addSeparator()
         help_menu.addAction(self._action("&About Photo Finish", self._on_about))
+
+    def _build_appearance_menu(self, menu: QMenu) -> None:
+        """System, Light or Dark: the colour scheme, the same in every window."""
+        menu.setObjectName("appearanceMenu")
+        group = QActionGroup(menu)
+        group.setExclusive(True)
+        running = theme.theme()
+        chosen = running.choice if running is not None else theme.SYSTEM
+        self.scheme_actions: dict[str, QAction] = {}
+        for choice, text, tip in (
+            (theme.SYSTEM, "Follow the &System", "Light or dark as the desktop is set"),
+            (theme.LIGHT, "&Light", "Dark text on light backgrounds, whatever the desktop"),
+            (theme.DARK, "&Dark", "Light text on dark backgrounds, whatever the desktop"),
+        ):
+            action = QAction(text, menu)
+            action.setCheckable(True)
+            action.setChecked(choice == chosen)
+            action.setStatusTip(tip)
+            action.setData(choice)
+            group.addAction(action)
+            menu.addAction(action)
+            self.scheme_actions[choice] = action
+        group.triggered.connect(self._on_scheme_chosen)
+        menu.aboutToShow.connect(self._sync_scheme_actions)
+
+    @Slot(QAction)
+    def _on_scheme_chosen(self, action: QAction) -> None:
+        running = theme.theme()
+        if running is not None:
+            running.set_choice(str(action.data()))
+
+    @Slot()
+    def _sync_scheme_actions(self) -> None:
+        """Tick the choice made in any window."""
+        running = theme.theme()
+        if running is not None:
+            self.scheme_actions[running.choice].setChecked(True)
 
     @Slot(str)
     def _on_session_write_failed(self, why: str) -> None:
@@ -305,9 +413,6 @@ class MainWindow(QMainWindow):
     def _read_only_banner(self) -> QFrame:
         banner = QFrame()
         banner.setObjectName("readOnlyBanner")
-        banner.setStyleSheet(
-            "#readOnlyBanner { background: #fff4d6; border-bottom: 1px solid #e0c36a; }"
-        )
         row = QHBoxLayout(banner)
         row.setContentsMargins(12, 6, 12, 6)
         self.banner_label = QLabel()
@@ -329,6 +434,15 @@ class MainWindow(QMainWindow):
         else:
             banner.hide()
         return banner
+
+    @Slot()
+    def _style_banner(self) -> None:
+        s = theme.current()
+        self.banner.setStyleSheet(
+            f"#readOnlyBanner {{ background: {s.banner_bg}; "
+            f"border-bottom: 1px solid {s.banner_border}; }}"
+            f" #readOnlyText {{ color: {s.banner_text}; }}"
+        )
 
     def _read_only_reason(self) -> str | None:
         """Why the session cannot be changed, in words; None when nothing stops it.
@@ -378,7 +492,8 @@ class MainWindow(QMainWindow):
         extra = f" at {fmt.count(speed)}×" if state == "replaying" else ""
         ro = " · read-only" if self._says_read_only else ""
         self.status_left.setText(
-            f"{fmt.count(snapshots)} snapshots · {len(s.events)} events · {state}{extra}{ro}"
+            f"{fmt.count(snapshots)} snapshots · {fmt.count(len(s.events))} events"
+            f" · {state}{extra}{ro}"
         )
 
     @Slot()
@@ -460,6 +575,14 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
+        # Opened once the drop is over: a big file shows a progress dialog, which
+        # must not run inside the drag-and-drop handler of the window system.
+        self._dropped.extend(files)
+        QTimer.singleShot(0, self._open_dropped)
+
+    @Slot()
+    def _open_dropped(self) -> None:
+        files, self._dropped = self._dropped, []
         for name in files:
             self.open_path(name)
 
@@ -525,65 +648,15 @@ class MainWindow(QMainWindow):
     # -- import and export --------------------------------------------------------------------
     @Slot()
     def _on_import(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self,
-            "Import Readings and Notes",
-            "",
-            "Readings and notes (*.csv *.jsonl *.ndjson *.json);;All files (*)",
-        )
-        if name:
-            self.import_file(Path(name))
-
-    def _import_stopped(self, path: Path, exc: sqlite3.Error) -> None:
-        """An import the session file could not take to its end: what is stored, what next."""
-        from gui.core.operations import unfinished_import_text
-        from gui.core.store import storage_problem
-
-        log.error("Import of %s stopped: %s", path, exc)
-        self.session.reload()
-        key = str(path.resolve())
-        unfinished = [p for p in self.session.store.unfinished_imports() if p["key"] == key]
-        if unfinished:
-            text = unfinished_import_text(unfinished[-1])
-            detail = text[0].upper() + text[1:] + "."
-        else:
-            detail = "Nothing from it was stored."
-        notice(
-            self,
-            "Import stopped",
-            f"The import of {path.name} stopped: {storage_problem(exc)}.\n\n{detail}",
-            warn=True,
-        )
+        self.imports.ask()
 
     def import_file(self, path: Path) -> Any:
-        """Import a CSV or JSON Lines file of readings and notes, and report what happened."""
-        from gui.core.importing import ImportFileError
-        from gui.core.operations import import_file
+        """Start importing a CSV or JSON Lines file of readings and notes, with progress.
 
-        try:
-            report = import_file(self.session.store, path)
-        except ImportFileError as exc:
-            log.warning("Import of %s refused: %s", path, exc)
-            notice(self, "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
-            return None
-        except sqlite3.Error as exc:
-            self._import_stopped(path, exc)
-            return None
-        self.session.reload()
-        lines = [
-            f"{fmt.count(report.imported)} readings and {fmt.count(report.annotations)} notes "
-            f"imported from {path.name}.",
-            f"{fmt.count(report.duplicates)} already in the race were skipped.",
-        ]
-        if report.competitors_added:
-            lines.append("New competitors: " + ", ".join(report.competitors_added))
-        if report.skipped:
-            lines.append(f"{fmt.count(report.bad_lines)} lines could not be read:")
-            lines += [f"  line {s.line}: {s.reason}" for s in report.skipped[:12]]
-            if report.bad_lines > 12:
-                lines.append(f"  … and {fmt.count(report.bad_lines - 12)} more")
-        notice(self, "Import finished", "\n".join(lines))
-        return report
+        Returns the job (``wait()`` gives the report), or None while another
+        import runs; see :mod:`gui.ui.imports`.
+        """
+        return self.imports.import_file(Path(path))
 
     def export_log(self, target: Path, kind: str) -> int | None:
         """Write every event and note of the session as CSV or Markdown."""
@@ -685,12 +758,42 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Photo Finish",
-            "Photo Finish follows a race between two counters toward a milestone.\n\n"
-            "Every reading and note is kept in one SQLite file per race.",
-        )
+        from gui.ui.about import show_about
+
+        show_about(self)
+
+    @Slot()
+    def show_shortcuts(self) -> QDialog:
+        """Help ▸ Keyboard Shortcuts: every key the window answers to."""
+        from gui.ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def show_getting_started(self) -> QDialog:
+        """Help ▸ Getting Started: a first race in five steps."""
+        from gui.ui.help import GettingStartedDialog
+
+        dialog = GettingStartedDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _on_open_sample(self) -> None:
+        from gui import paths
+        from gui.core.store import SessionError
+
+        try:
+            path = paths.demo_session()
+        except (OSError, SessionError) as exc:
+            log.warning("Could not copy the 2009 race: %s", exc)
+            notice(self, "Could not open the 2009 race", str(exc), warn=True)
+            return
+        self.open_path(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt naming
         """Stop the replay and exports, remember the view, and close the session file."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.core.model import Competitor, Event
-from gui.ui import forms
+from gui.ui import fmt, forms, theme
 
 MAX_NOTE_CHARS = 2000
 
@@ -72,7 +72,7 @@ class NoteDialog(QDialog):
         self.when.setDateTime(QDateTime.fromMSecsSinceEpoch(at_ms, QTimeZone(zone.key.encode())))
         self.when.setToolTip(f"When it happened, in {zone.key}")
         zone_label = forms.plain_label(zone.key)
-        zone_label.setStyleSheet("color: #555555;")
+        theme.mute(zone_label)
 
         self.text = QPlainTextEdit()
         self.text.setObjectName("noteText")
@@ -80,6 +80,10 @@ class NoteDialog(QDialog):
         self.text.setTabChangesFocus(True)
         self.text.setPlaceholderText("What happened, e.g. “CNN anchors ask viewers to follow”")
         self.text.setFixedHeight(90)
+        self.text.setToolTip(
+            f"What happened, shown exactly as typed (up to {fmt.count(MAX_NOTE_CHARS)} "
+            "characters); Tab moves on to the link"
+        )
 
         self.url = QLineEdit()
         self.url.setObjectName("noteUrl")
@@ -90,6 +94,7 @@ class NoteDialog(QDialog):
         self.competitor = QComboBox()
         self.competitor.setObjectName("noteCompetitor")
         self.competitor.setAccessibleName("Competitor")
+        self.competitor.setToolTip("The competitor the note is about, if it is about one")
         self.competitor.addItem("Nobody in particular", None)
         for comp in competitors:
             self.competitor.addItem(f"{comp.name} (@{comp.handle})", comp.handle)
@@ -106,9 +111,14 @@ class NoteDialog(QDialog):
         form.addRow("&About:", self.competitor)
 
         self.problem = forms.plain_label("", "noteProblem")
-        self.problem.setStyleSheet(forms.PROBLEM_STYLE)
+        self.problem.setStyleSheet(forms.problem_style())
         self.buttons, self.ok_button = forms.ok_cancel_box(
-            self, "Save" if note else "Add Note", ok_name=""
+            self,
+            "Save" if note else "Add Note",
+            "Keep the changes to the note (Ctrl+Z undoes them)"
+            if note
+            else "Put the note in the log and on the chart (Ctrl+Z takes it back)",
+            ok_name="",
         )
 
         box = QVBoxLayout(self)
@@ -151,7 +161,7 @@ class NoteDialog(QDialog):
         if not text:
             return "Write what happened"
         if len(text) > MAX_NOTE_CHARS:
-            return f"Keep the note under {MAX_NOTE_CHARS:,} characters"
+            return f"Keep the note under {fmt.count(MAX_NOTE_CHARS)} characters"
         raw = self.url.text().strip()
         if raw and self.link() is None:
             return (

@@ -9,8 +9,18 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QContextMenuEvent, QFont
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QGraphicsView, QMenu
 
 from gui.core import lod
 from gui.core.model import (
@@ -24,7 +34,7 @@ from gui.core.model import (
     KIND_TO_GO,
 )
 from gui.session import Session
-from gui.ui import fmt
+from gui.ui import fmt, theme
 
 DEFAULT_SPAN_MS = 4 * 3_600_000
 AXIS_WIDTH = 78
@@ -36,9 +46,6 @@ GLITCH_PEN = pg.mkPen("#c0392b", width=2)
 GLITCH_BRUSH = pg.mkBrush("#c0392b")
 
 
-GRID_COLOUR = "#ececec"
-
-
 class ZoneDateAxis(pg.DateAxisItem):
     """A date axis that labels ticks in the race's display zone."""
 
@@ -47,9 +54,13 @@ class ZoneDateAxis(pg.DateAxisItem):
         self.zone = zone
 
     def set_reference(self, at_ms: int) -> None:
-        """Align tick spacing to the zone's offset near a moment."""
+        """Align tick spacing to the zone's offset near a moment; name the zone on hover."""
         offset = datetime.fromtimestamp(at_ms / 1000, tz=self.zone).utcoffset()
         self.utcOffset = -offset.total_seconds() if offset is not None else 0
+        # The zone's name comes from the file: a plain tooltip shows it as written.
+        tip = fmt.plain_tooltip(f"Times in {fmt.zone_caption(at_ms, self.zone)}")
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - Qt naming
         """Tick labels in the display zone."""
@@ -70,14 +81,28 @@ class ZoneDateAxis(pg.DateAxisItem):
 
 
 def light_grid(item: pg.PlotItem) -> None:
-    """Grid lines in an opaque light grey: blending translucent lines cost more than the curves."""
+    """Opaque grid lines in the scheme's quiet colour: translucent ones cost more to draw."""
     item.showGrid(x=True, y=True)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         # Major and minor lines only, opaque, and behind the curves, legend and labels.
         axis.setStyle(tickAlpha=255, maxTickLevel=1)
-        axis.setTickPen(pg.mkPen(GRID_COLOUR))
         axis.setZValue(-100)
+
+
+def style_plot(widget: pg.PlotWidget, scheme: theme.Scheme) -> None:
+    """A plot's background, grid, axis lines and tick labels in a scheme's colours."""
+    widget.setBackground(scheme.plot_bg)
+    item = widget.getPlotItem()
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setTickPen(pg.mkPen(scheme.grid))
+        axis.setPen(pg.mkPen(scheme.now_line))
+        axis.setTextPen(pg.mkPen(scheme.axis_text))
+        axis.picture = None
+        axis.update()
+    label = item.getAxis("left").label
+    label.setDefaultTextColor(QColor(scheme.axis_text))
 
 
 def pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -> object:
@@ -90,8 +115,62 @@ def pen(colour: str, width: float = 2.0, alpha: int = 255, dash: bool = False) -
     return p
 
 
-class RaceChart(pg.PlotWidget):
-    """The main chart. Follows the live edge until the user pans or zooms away."""
+KEYS_HELP = "Arrow keys pan, + and − zoom, Home shows the whole race, End goes back to live"
+PAN_STEP = 0.1  # of the view's width or height per arrow key (Shift: half a view)
+# The chart's own keys, for Help ▸ Keyboard Shortcuts (the gap plot answers to the same).
+CHART_KEYS = (
+    (("Left", "Right"), "Move back or forward in time"),
+    (("Up", "Down"), "Move up or down the counts"),
+    (("Shift+Left", "Shift+Right"), "Move half a view at a time"),
+    (("+", "−"), "Zoom in or out in time"),
+    (("Home",), "Show the whole race"),
+    (("End",), "Back to the newest readings"),
+)
+ZOOM_STEP = 1.5
+MIN_SPAN_MS = 60_000
+
+
+def paint_focus_ring(view: QGraphicsView) -> None:
+    """Draw a ring in the highlight colour inside a plot that has the keyboard's focus."""
+    painter = QPainter(view.viewport())
+    pen = QPen(view.palette().color(QPalette.ColorRole.Highlight), 2)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(view.viewport().rect().adjusted(1, 1, -1, -1))
+    painter.end()
+
+
+class FocusPlot(pg.PlotWidget):
+    """A plot a keyboard user can tab to: a focus ring while the keyboard brought it there."""
+
+    _focus_ring = False
+
+    def focusInEvent(self, ev: QFocusEvent) -> None:  # noqa: N802 - Qt naming
+        """Ring the plot when the keyboard brought the focus (not a click)."""
+        super().focusInEvent(ev)
+        self._focus_ring = ev.reason() != Qt.FocusReason.MouseFocusReason
+        self.viewport().update()
+
+    def focusOutEvent(self, ev: QFocusEvent) -> None:  # noqa: N802 - Qt naming
+        """Drop the ring."""
+        super().focusOutEvent(ev)
+        self.viewport().update()
+
+    def paintEvent(self, ev: QPaintEvent) -> None:  # noqa: N802 - Qt naming
+        """The plot, and the focus ring while the keyboard is here."""
+        super().paintEvent(ev)
+        if self._focus_ring and self.hasFocus():
+            paint_focus_ring(self)
+
+
+class RaceChart(FocusPlot):
+    """The main chart. Follows the live edge until the user pans or zooms away.
+
+    With the keyboard's focus: the arrow keys pan, + and − zoom the time axis,
+    Home shows the whole race and End goes back to live.
+    """
+
+    KEY_HELP = ("Chart and gap plot (when one has the focus)", CHART_KEYS)
 
     event_clicked = Signal(str)  # the event's key
     following_changed = Signal(bool)
@@ -103,7 +182,6 @@ class RaceChart(pg.PlotWidget):
         self.session = session
         self.axis = ZoneDateAxis(session.zone)
         super().__init__(parent=parent, axisItems={"bottom": self.axis})
-        self.setBackground("w")
         self.following = True
         self.span_ms = DEFAULT_SPAN_MS
         self.log_y = False
@@ -117,10 +195,7 @@ class RaceChart(pg.PlotWidget):
         item.getAxis("left").enableAutoSIPrefix(False)
         item.getAxis("left").tickStrings = self._count_ticks
         item.hideButtons()
-        self.legend = item.addLegend(
-            offset=(10, 10), labelTextSize="10pt", labelTextColor="#222222"
-        )
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 220))
+        self.legend = item.addLegend(offset=(10, 10), labelTextSize="10pt")
         self.legend.setZValue(50)  # above the glitch crosses held under the top edge
 
         self.curves: dict[str, pg.PlotDataItem] = {}
@@ -130,9 +205,8 @@ class RaceChart(pg.PlotWidget):
 
         self.milestone_line = pg.InfiniteLine(
             angle=0,
-            pen=pg.mkPen("#333333", width=1, style=Qt.PenStyle.DashLine),
             label="",
-            labelOpts={"position": 0.45, "color": "#333333", "anchors": [(0.5, 1), (0.5, 1)]},
+            labelOpts={"position": 0.45, "anchors": [(0.5, 1), (0.5, 1)]},
         )
         item.addItem(self.milestone_line, ignoreBounds=True)
 
@@ -164,7 +238,7 @@ class RaceChart(pg.PlotWidget):
         for scatter in (self.crossings, self.glitches, self.notes):
             scatter.sigClicked.connect(self._on_scatter_clicked)
 
-        self.now_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999999", width=1))
+        self.now_line = pg.InfiniteLine(angle=90)
         item.addItem(self.now_line, ignoreBounds=True)
         self.selected_line = pg.InfiniteLine(
             angle=90, pen=pg.mkPen("#f0a202", width=2, style=Qt.PenStyle.DashLine)
@@ -172,12 +246,10 @@ class RaceChart(pg.PlotWidget):
         self.selected_line.hide()
         item.addItem(self.selected_line, ignoreBounds=True)
 
-        self.cross_v = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555555", width=1))
+        self.cross_v = pg.InfiniteLine(angle=90)
         self.cross_v.hide()
         item.addItem(self.cross_v, ignoreBounds=True)
-        self.readout = pg.TextItem(
-            color="#222222", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 225)
-        )
+        self.readout = pg.TextItem(anchor=(1, 0))
         self.readout.setFont(QFont("DejaVu Sans", 9))
         self.readout.setZValue(30)
         self.readout.hide()
@@ -190,8 +262,34 @@ class RaceChart(pg.PlotWidget):
         vb.sigXRangeChanged.connect(self._draw_curves)
         vb.sigResized.connect(self._draw_curves)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.setAccessibleName("Race chart")
+        self._describe()
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self.apply_race)
+        self.apply_theme()
+        if self.follows_theme:
+            theme.watch(self.apply_theme)
+
+    follows_theme = True  # an exported figure keeps to the light scheme
+
+    def scheme(self) -> theme.Scheme:
+        """The colours this chart draws with."""
+        return theme.current() if self.follows_theme else theme.LIGHT_SCHEME
+
+    @Slot()
+    def apply_theme(self) -> None:
+        """Draw in the current scheme's colours: background, axes, lines and labels."""
+        s = self.scheme()
+        style_plot(self, s)
+        self.legend.setBrush(pg.mkBrush(QColor(s.legend_fill)))
+        self.legend.setLabelTextColor(s.text)
+        self.milestone_line.setPen(pg.mkPen(s.reference, width=1, style=Qt.PenStyle.DashLine))
+        self.milestone_line.label.setColor(s.reference)
+        self.now_line.setPen(pg.mkPen(s.now_line, width=1))
+        self.cross_v.setPen(pg.mkPen(s.crosshair, width=1))
+        self.readout.setColor(s.text)
+        self.readout.fill = pg.mkBrush(QColor(s.legend_fill))
+        self._sync_curves()
         self.refresh()
 
     def detach(self) -> None:
@@ -212,7 +310,8 @@ class RaceChart(pg.PlotWidget):
         self.legend.clear()
         for i, comp in enumerate(self.session.competitors):
             head = i < 2
-            style = pen(comp.colour, 2.0 if head else 1.4, 255 if head else 150, dash=not head)
+            colour = theme.readable(comp.colour, self.scheme().plot_bg, 3.0)
+            style = pen(colour, 2.0 if head else 1.4, 255 if head else 150, dash=not head)
             name = f"{comp.name} (@{comp.handle})"
             curve = self.curves.get(comp.handle)
             if curve is None:
@@ -250,6 +349,17 @@ class RaceChart(pg.PlotWidget):
         self.refresh()
         self.axis.picture = None
         self.axis.update()
+        self._describe()
+
+    def _describe(self) -> None:
+        """The chart in words for a screen reader: who is drawn, in which zone, which keys."""
+        names = " and ".join(c.name for c in self.session.competitors[:2]) or "the competitors"
+        end = self._end_ms()
+        zone = fmt.zone_caption(end, self.session.zone)
+        self.setAccessibleDescription(
+            f"Counts of {names} over time toward {fmt.count(self.session.race.milestone)}, "
+            f"times in {zone}. {KEYS_HELP}."
+        )
 
     @Slot()
     def refresh(self) -> None:
@@ -266,8 +376,8 @@ class RaceChart(pg.PlotWidget):
             spots.append(
                 {
                     "pos": (crossing.at_ms / 1000, self._y(crossing.count)),
-                    "brush": pg.mkBrush(colour),
-                    "pen": pg.mkPen("#222222", width=1),
+                    "brush": pg.mkBrush(theme.readable(colour, self.scheme().plot_bg, 3.0)),
+                    "pen": pg.mkPen(self.scheme().marker_edge, width=1),
                     "data": (
                         f"crossed:{crossing.handle}",
                         f"{self.session.name(crossing.handle)} reaches "
@@ -425,6 +535,65 @@ class RaceChart(pg.PlotWidget):
         self.setXRange(span[0] / 1000, span[1] / 1000, padding=0.02)
         self._fit_y(span[0], span[1])
         self.settle()
+
+    # -- the keyboard -----------------------------------------------------------------------
+    def pan_by(self, fraction: float) -> None:
+        """Move the time range by a fraction of its width (negative: back in time)."""
+        (x0, x1), _ = self.getViewBox().viewRange()
+        shift = (x1 - x0) * fraction
+        self.show_range(int((x0 + shift) * 1000), int((x1 + shift) * 1000))
+
+    def pan_counts_by(self, fraction: float) -> None:
+        """Move the count range by a fraction of its height (negative: down)."""
+        _, (y0, y1) = self.getViewBox().viewRange()
+        shift = (y1 - y0) * fraction
+        self.set_following(False)
+        self.setYRange(y0 + shift, y1 + shift, padding=0)
+        self.settle()
+
+    def zoom_by(self, factor: float) -> None:
+        """Widen (factor > 1) or narrow the time range about its middle."""
+        (x0, x1), _ = self.getViewBox().viewRange()
+        span = self.session.time_span()
+        most = 3 * (span[1] - span[0]) / 1000 if span else (x1 - x0) * factor
+        half = min(max((x1 - x0) * factor, MIN_SPAN_MS / 1000), max(most, x1 - x0)) / 2
+        middle = (x0 + x1) / 2
+        self.show_range(int((middle - half) * 1000), int((middle + half) * 1000))
+
+    def handle_key(self, ev: QKeyEvent) -> bool:
+        """Pan, zoom, whole race or back to live for a key; False when the key is not one."""
+        mods = ev.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        shift = mods == Qt.KeyboardModifier.ShiftModifier
+        if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
+            return False
+        key = ev.key()
+        step = 0.5 if shift else PAN_STEP
+        if key == Qt.Key.Key_Left:
+            self.pan_by(-step)
+        elif key == Qt.Key.Key_Right:
+            self.pan_by(step)
+        elif key == Qt.Key.Key_Up:
+            self.pan_counts_by(step)
+        elif key == Qt.Key.Key_Down:
+            self.pan_counts_by(-step)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(1 / ZOOM_STEP)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom_by(ZOOM_STEP)
+        elif key == Qt.Key.Key_Home:
+            self.fit_all()
+        elif key == Qt.Key.Key_End:
+            self.back_to_live()
+        else:
+            return False
+        return True
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802 - Qt naming
+        """The chart's keys (see the class); others go to pyqtgraph."""
+        if self.handle_key(ev):
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
 
     # -- markers that stick to the edges of the view ------------------------------------
     def _place_clamped_markers(self, *args: object) -> None:

@@ -252,7 +252,9 @@ class RaceDialog(QDialog):
         self.button_box, self.ok_button = forms.ok_cancel_box(
             self,
             "Save" if self._editing else "Create…",
-            "Save the changes to the race" if self._editing else "Create the race",
+            "Save the changes to the race (Ctrl+Z undoes them)"
+            if self._editing
+            else "Create the race, then choose where to keep its file",
         )
         self.button_box.setObjectName("buttonBox")
 

@@ -106,7 +106,7 @@ class ReadingDialog(QDialog):
 
         self.now_radio = QRadioButton("&Now")
         self.now_radio.setObjectName("readingNow")
-        self.now_radio.setToolTip("The moment you press the OK button")
+        self.now_radio.setToolTip("The moment you press Add Reading")
         self.at_radio = QRadioButton("A&t:")
         self.at_radio.setObjectName("readingAt")
         self.at_radio.setToolTip(f"A time you choose, in {zone.key}")
@@ -144,7 +144,7 @@ class ReadingDialog(QDialog):
         self.problem_icon = forms.warning_icon(self)
         self.problem_label = forms.plain_label("", "problemLabel")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(forms.PROBLEM_STYLE)
+        self.problem_label.setStyleSheet(forms.problem_style())
         self.problem_label.setAccessibleName("What is wrong")
         problem_row = forms.message_row(self.problem_label, self.problem_icon)
 

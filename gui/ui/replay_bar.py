@@ -6,7 +6,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from gui.session import Session
-from gui.ui import fmt
+from gui.ui import fmt, theme
 
 TICK_MS = 40
 SLIDER_STEPS = 10_000
@@ -23,6 +23,11 @@ SPEEDS: list[tuple[str, float | None, float | None]] = [
     ("Fit into 3 min", None, 180),
 ]
 DEFAULT_SPEED = 250
+
+
+def speed_label(label: str, speed: float | None) -> str:
+    """A speed as the box shows it, with the locale's separators: "3,600×"."""
+    return label if speed is None else f"{fmt.count(speed)}×"
 
 
 class Replayer:
@@ -81,24 +86,40 @@ class ReplayBar(QWidget):
         self.play_button = QToolButton()
         self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.play_button.setMinimumWidth(64)
+        self.play_button.setObjectName("playButton")
         self.play_button.clicked.connect(self.toggle)
         self.speed_box = QComboBox()
-        for label, _, _ in SPEEDS:
-            self.speed_box.addItem(label)
+        self.speed_box.setObjectName("speedBox")
+        for label, speed, _ in SPEEDS:
+            self.speed_box.addItem(speed_label(label, speed))
         self.speed_box.setCurrentIndex([s[1] for s in SPEEDS].index(DEFAULT_SPEED))
-        self.speed_box.setToolTip("Replay speed")
+        self.speed_box.setAccessibleName("Replay speed")
+        self.speed_box.setToolTip(
+            "How fast the replay runs: 250× plays 250 seconds of the race each second; "
+            "“Fit into” plays the rest of the race in that time (faster Ctrl+], slower Ctrl+[)"
+        )
         self.speed_box.currentIndexChanged.connect(self._on_speed_box_changed)
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setObjectName("seekSlider")
         self.slider.setRange(0, SLIDER_STEPS)
-        self.slider.setToolTip("Seek")
+        # The keyboard moves by 1% (arrows) and 10% (Page Up/Down) of the race.
+        self.slider.setSingleStep(SLIDER_STEPS // 100)
+        self.slider.setPageStep(SLIDER_STEPS // 10)
+        self.slider.setAccessibleName("Replay position")
+        self.slider.setToolTip(
+            "The moment the window shows: drag it, or use the arrow keys, Page Up/Down, "
+            "Home and End, to go to another moment of the race (Ctrl+Home restarts the replay)"
+        )
         self.slider.sliderMoved.connect(self._on_slider_moved)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.start_label = QLabel(fmt.local(self.replayer.start_ms, session.zone, "%d %b %H:%M"))
         self.end_label = QLabel(fmt.local(self.replayer.end_ms, session.zone, "%d %b %H:%M"))
         self.now_label = QLabel()
         self.now_label.setStyleSheet("font-weight: bold;")
         self.now_label.setMinimumWidth(190)
         for edge in (self.start_label, self.end_label):
-            edge.setStyleSheet("color: #666666;")
+            theme.mute(edge)
+        self._label_times()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 4)
@@ -110,6 +131,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.end_label)
         session.as_of_changed.connect(self._sync)
         session.analysis_changed.connect(self._on_session_analysis_changed)
+        session.race_changed.connect(self._show_span)
         self._sync()
         self._show_play_state()
 
@@ -172,13 +194,36 @@ class ReplayBar(QWidget):
         r = self.replayer
         r.seek(r.start_ms + round((r.end_ms - r.start_ms) * value / SLIDER_STEPS))
 
+    @Slot(int)
+    def _on_slider_value_changed(self, value: int) -> None:
+        """The keyboard (or a click on the groove) moved the slider: go there."""
+        if not self.slider.isSliderDown():  # a drag seeks through sliderMoved
+            self._on_slider_moved(value)
+
+    def _label_times(self) -> None:
+        """Tooltips with the exact start, end and zone (the labels abbreviate them)."""
+        r, zone = self.replayer, self.session.zone
+        self.start_label.setToolTip(f"The first reading: {fmt.exact(r.start_ms, zone)}")
+        self.end_label.setToolTip(f"The last reading: {fmt.exact(r.end_ms, zone)}")
+        self.now_label.setToolTip(
+            "The moment the window shows, in "
+            f"{fmt.zone_caption(r.position_ms, zone)}; every figure is as of then"
+        )
+
     @Slot()
     def _on_session_analysis_changed(self) -> None:
         if self.replayer.follow_span():
-            zone = self.session.zone
-            self.start_label.setText(fmt.local(self.replayer.start_ms, zone, "%d %b %H:%M"))
-            self.end_label.setText(fmt.local(self.replayer.end_ms, zone, "%d %b %H:%M"))
-            self._sync()
+            self._show_span()
+
+    @Slot()
+    def _show_span(self) -> None:
+        """The first and last reading's times, in the race's zone (which may have changed)."""
+        zone = self.session.zone
+        self.start_label.setText(fmt.local(self.replayer.start_ms, zone, "%d %b %H:%M"))
+        self.end_label.setText(fmt.local(self.replayer.end_ms, zone, "%d %b %H:%M"))
+        self._label_times()
+        self.now_label.clear()  # shown again in the zone by _sync
+        self._sync()
 
     @Slot()
     def _sync(self) -> None:
@@ -187,7 +232,10 @@ class ReplayBar(QWidget):
         if at is not None:
             r.position_ms = at
         shown = r.position_ms
-        self.now_label.setText(fmt.local(shown, self.session.zone, "%a %d %b %H:%M"))
+        now_text = fmt.local(shown, self.session.zone, "%a %d %b %H:%M")
+        if now_text != self.now_label.text():
+            self.now_label.setText(now_text)
+            self.slider.setAccessibleDescription(now_text)
         span = max(r.end_ms - r.start_ms, 1)
         if not self.slider.isSliderDown():
             self.slider.blockSignals(True)
@@ -197,4 +245,9 @@ class ReplayBar(QWidget):
     def _show_play_state(self) -> None:
         playing = self.replayer.playing
         self.play_button.setText("⏸ Pause" if playing else "▶ Play")
-        self.play_button.setToolTip("Pause the replay" if playing else "Play the replay")
+        self.play_button.setAccessibleName("Pause the replay" if playing else "Play the replay")
+        self.play_button.setToolTip(
+            "Pause the replay (Space)"
+            if playing
+            else "Play the replay from the moment shown, or from the start when at the end (Space)"
+        )

@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.core.analysis import CompetitorStats
 from gui.core.model import Competitor
 from gui.session import Session
-from gui.ui import fmt
+from gui.ui import fmt, theme
 
 SOURCE_COLOURS = {"ok": "#2e7d32", "warn": "#a15c00", "error": "#b00020", "idle": "#666666"}
+
+
+def source_colour(level: str) -> str:
+    """A source state's colour, readable on the current scheme's cards."""
+    colour = SOURCE_COLOURS.get(level, SOURCE_COLOURS["ok"])
+    return theme.readable(colour, theme.current().card_bg)
+
+
+# What the counts are, by platform, for the sentences a screen reader reads.
+UNITS = {
+    "bluesky": "followers",
+    "mastodon": "followers",
+    "twitter": "followers",
+    "x": "followers",
+    "threads": "followers",
+    "instagram": "followers",
+    "tiktok": "followers",
+    "youtube": "subscribers",
+}
 
 
 def _label(object_name: str, text: str = "") -> QLabel:
@@ -21,13 +40,66 @@ def _label(object_name: str, text: str = "") -> QLabel:
     return label
 
 
-class CompetitorCard(QFrame):
+def count_unit(session: Session) -> str:
+    """What a count counts on the race's platform ("followers"), or "" when it is not known."""
+    return UNITS.get(session.race.platform.strip().casefold(), "")
+
+
+def lead_changes_text(n: int) -> str:
+    """The number of lead changes in words: "1 lead change", "3 lead changes"."""
+    return f"{fmt.count(n)} lead change{'' if n == 1 else 's'}"
+
+
+class FocusFrame(QFrame):
+    """A frame a keyboard user can tab to (for a screen reader), with a focus ring when there."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self._ring = False
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt naming
+        """The frame, then a ring in the highlight colour while it has the focus."""
+        super().paintEvent(event)
+        if self._ring and self.hasFocus():
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 4, 4)
+            painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt naming
+        """Show the ring when the keyboard brought the focus (not when the window opened)."""
+        super().focusInEvent(event)
+        keyboard = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        self._ring = event.reason() in keyboard
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt naming
+        """Hide the ring."""
+        super().focusOutEvent(event)
+        self.update()
+
+    def set_spoken(self, name: str, description: str) -> None:
+        """What a screen reader says for the frame; Qt tells it when either changes."""
+        # QWidget.setAccessibleName/-Description send NameChanged/DescriptionChanged
+        # (QAccessibleEvent) themselves, and only when the text differs.
+        if self.accessibleName() != name:
+            self.setAccessibleName(name)
+        if self.accessibleDescription() != description:
+            self.setAccessibleDescription(description)
+
+
+class CompetitorCard(FocusFrame):
     """One competitor: name, handle, count, change, rate, distance to go and ETA."""
 
     def __init__(self, session: Session, competitor: Competitor) -> None:
         super().__init__()
         self.session = session
         self.competitor = competitor
+        self._source_text = ""
         self.setObjectName("competitorCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QGridLayout(self)
@@ -36,18 +108,13 @@ class CompetitorCard(QFrame):
         layout.setVerticalSpacing(0)
         self.name = _label("name")
         self.handle = _label("handle")
-        self.handle.setStyleSheet("color: #666666;")
         self.count = _label("count")
-        self.count.setStyleSheet("font-size: 20pt; font-weight: bold; color: #1d1d1d;")
         self.change = _label("change")
         self.rate = _label("rate")
         self.to_go = _label("toGo")
         self.eta = _label("eta")
-        for w in (self.change, self.rate, self.to_go, self.eta):
-            w.setStyleSheet("color: #333333;")
         self.eta_in = _label("etaIn")
-        self.eta_in.setStyleSheet("color: #666666;")
-        self.to_go.setStyleSheet("color: #1d1d1d; font-weight: bold;")
+        self._source_level = "ok"
         title = QHBoxLayout()
         title.setSpacing(8)
         title.addWidget(self.name)
@@ -68,27 +135,49 @@ class CompetitorCard(QFrame):
         layout.setColumnStretch(1, 3)
         layout.setColumnStretch(2, 3)
         self.apply(competitor)
+        theme.watch(self.apply_theme)
 
     def apply(self, competitor: Competitor) -> None:
         """Show a competitor's name, handle and colour."""
         self.competitor = competitor
-        # Through QColor: a colour from a file cannot add rules to the style sheet.
-        colour = QColor(competitor.colour).name()
-        self.setStyleSheet(
-            f"#competitorCard {{ border: 1px solid #d8d8d8; border-left: 6px solid "
-            f"{colour}; border-radius: 4px; background: #ffffff; }}"
-        )
         self.name.setText(competitor.name)
-        self.name.setStyleSheet(f"color: {colour}; font-weight: bold; font-size: 11pt;")
         self.handle.setText(f"@{competitor.handle}")
+        self.apply_theme()
+        stats = self.session.analysis.stats.get(competitor.handle)
+        if stats is not None:
+            self.speak(stats, self.session.race.milestone)
+
+    @Slot()
+    def apply_theme(self) -> None:
+        """The card's colours in the current scheme, with the competitor's as its accent."""
+        s = theme.current()
+        # Through QColor: a colour from a file cannot add rules to the style sheet.
+        colour = QColor(self.competitor.colour).name()
+        self.setStyleSheet(
+            f"#competitorCard {{ border: 1px solid {s.card_border}; border-left: 6px solid "
+            f"{colour}; border-radius: 4px; background: {s.card_bg}; }}"
+        )
+        name_colour = theme.readable(colour, s.card_bg)
+        self.name.setStyleSheet(f"color: {name_colour}; font-weight: bold; font-size: 11pt;")
+        self.handle.setStyleSheet(f"color: {s.muted};")
+        self.count.setStyleSheet(f"font-size: 20pt; font-weight: bold; color: {s.text};")
+        for w in (self.change, self.rate, self.eta):
+            w.setStyleSheet(f"color: {s.text};")
+        self.eta_in.setStyleSheet(f"color: {s.muted};")
+        self.to_go.setStyleSheet(f"color: {s.text}; font-weight: bold;")
+        self.source.setStyleSheet(f"color: {source_colour(self._source_level)};")
 
     def set_source(self, text: str, level: str) -> None:
         """Show the live source's state ("" hides it); level is ok, warn or error."""
+        self._source_text = text
+        self.speak(
+            self.session.analysis.stats.get(self.competitor.handle), self.session.race.milestone
+        )
         if not text:
             self.source.hide()
             return
-        colour = SOURCE_COLOURS.get(level, SOURCE_COLOURS["ok"])
-        self.source.setStyleSheet(f"color: {colour};")
+        self._source_level = level
+        self.source.setStyleSheet(f"color: {source_colour(level)};")
         # Elide long reasons: the full text is in the tooltip and the log.
         metrics = self.source.fontMetrics()
         width = max(self.width() - 40, 200)
@@ -117,6 +206,54 @@ class CompetitorCard(QFrame):
                 now = self.session.analysis.as_of_ms or stats.eta_ms
                 self.eta.setText(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
                 self.eta_in.setText(f"in {fmt.duration(stats.eta_ms - now)}")
+        self.speak(stats, milestone)
+
+    def spoken(self, stats: CompetitorStats | None, milestone: int) -> tuple[str, str]:
+        """The card in words: a sentence of its state, and one of the details.
+
+        E.g. "Ashton Kutcher, @aplusk: 998,127 followers, leads by 1,234, 1,873 to go,
+        ETA Fri 02:13 PDT" and "+2,345 in the last hour, 39 per minute, ETA in 48 min".
+        """
+        comp = self.competitor
+        zone = self.session.zone
+        a = self.session.analysis
+        parts = [f"{comp.name}, @{comp.handle}: "]
+        if stats is None or stats.latest_count is None:
+            parts[0] += "no reading yet"
+        else:
+            unit = count_unit(self.session)
+            parts[0] += fmt.count(stats.latest_count) + (f" {unit}" if unit else "")
+        if a.leader is not None and a.current_lead is not None:
+            verb = "leads" if a.leader == comp.handle else "trails"
+            parts.append(f"{verb} by {fmt.count(a.current_lead)}")
+        elif stats is not None and stats.latest_count is not None:
+            parts.append("no leader yet")
+        details = []
+        if stats is not None and stats.crossed_at_ms is not None:
+            first = " first" if a.winner == comp.handle else ""
+            parts.append(
+                f"crossed {fmt.count(milestone)}{first} at "
+                f"{fmt.local(stats.crossed_at_ms, zone, '%a %H:%M')}"
+            )
+        elif stats is not None:
+            if stats.to_go is not None:
+                parts.append(f"{fmt.count(stats.to_go)} to go")
+            if stats.eta_ms is not None:
+                parts.append(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
+                now = a.as_of_ms or stats.eta_ms
+                details.append(f"ETA in {fmt.duration(stats.eta_ms - now)}")
+        if stats is not None:
+            change = [f"{fmt.signed(stats.change_last_hour)} in the last hour"]
+            if stats.rate_per_hour is not None:
+                change.append(f"{fmt.count(stats.rate_per_hour / 60)} per minute")
+            details = change + details
+        if self._source_text:
+            details.append(f"source: {self._source_text}")
+        return ", ".join(parts), ", ".join(details)
+
+    def speak(self, stats: CompetitorStats | None, milestone: int) -> None:
+        """Keep the card's accessible name and description in step with what it shows."""
+        self.set_spoken(*self.spoken(stats, milestone))
 
 
 class Scoreboard(QWidget):
@@ -129,11 +266,9 @@ class Scoreboard(QWidget):
         layout.setContentsMargins(8, 6, 8, 2)
         layout.setSpacing(8)
         self.cards = [CompetitorCard(session, c) for c in session.competitors[:2]]
-        middle = QFrame()
+        middle = FocusFrame()
         middle.setObjectName("raceState")
-        middle.setStyleSheet(
-            "#raceState { border: 1px solid #d8d8d8; border-radius: 4px; background: #f7f7f7; }"
-        )
+        self.middle = middle
         box = QVBoxLayout(middle)
         box.setContentsMargins(10, 6, 10, 6)
         box.setSpacing(2)
@@ -142,7 +277,6 @@ class Scoreboard(QWidget):
         self.headline.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.detail = _label("detail")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail.setStyleSheet("color: #444444;")
         self.detail.setWordWrap(True)
         box.addWidget(self.headline)
         box.addWidget(self.detail)
@@ -153,7 +287,20 @@ class Scoreboard(QWidget):
             layout.addWidget(self.cards[1], 5)
         session.analysis_changed.connect(self.refresh)
         session.race_changed.connect(self._on_session_race_changed)
+        self.apply_theme()
+        theme.watch(self.apply_theme)
         self.refresh()
+
+    @Slot()
+    def apply_theme(self) -> None:
+        """The race-state box in the current scheme's colours."""
+        s = theme.current()
+        self.middle.setStyleSheet(
+            f"#raceState {{ border: 1px solid {s.card_border}; border-radius: 4px; "
+            f"background: {s.state_bg}; }}"
+        )
+        self.headline.setStyleSheet(f"font-size: 13pt; font-weight: bold; color: {s.text};")
+        self.detail.setStyleSheet(f"color: {s.muted};")
 
     @Slot()
     def _on_session_race_changed(self) -> None:
@@ -171,6 +318,7 @@ class Scoreboard(QWidget):
         headline, detail = race_state_text(self.session)
         self.headline.setText(headline)
         self.detail.setText(detail)
+        self.middle.set_spoken(f"Race: {headline}", detail)
 
     def set_source_status(self, handle: str, text: str, level: str) -> None:
         """Show a competitor's live source state on its card."""
@@ -192,7 +340,7 @@ def race_state_text(session: Session) -> tuple[str, str]:
         headline = f"{a.winner} first{margin}"
         crossed = a.crossings[a.winner].at_ms
         detail = (
-            f"{session.name(a.winner)} reached {fmt.count(milestone)} "
+            f"{session.name(a.winner)} reached {fmt.count(milestone)} at "
             f"{fmt.local(crossed, session.zone, '%a %H:%M')}"
         )
     elif a.leader is not None:
@@ -200,10 +348,10 @@ def race_state_text(session: Session) -> tuple[str, str]:
         if a.projected_winner:
             detail = (
                 f"Projected winner: {session.name(a.projected_winner)} "
-                f"· {len(a.lead_changes)} lead changes"
+                f"· {lead_changes_text(len(a.lead_changes))}"
             )
         else:
-            detail = f"{len(a.lead_changes)} lead changes so far"
+            detail = f"{lead_changes_text(len(a.lead_changes))} so far"
     else:
         headline = "No leader yet"
         detail = "Waiting for fresh readings from both sides"

@@ -207,7 +207,7 @@ class SourceEditor(QDialog):
         self.problem_icon = forms.warning_icon(self)
         self.problem_label = forms.plain_label("", "problemLabel")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(forms.PROBLEM_STYLE)
+        self.problem_label.setStyleSheet(forms.problem_style())
         self.problem_label.setAccessibleName("What is wrong")
 
         self.button_box, self.ok_button = forms.ok_cancel_box(

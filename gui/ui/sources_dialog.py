@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from gui.core.model import Competitor, SourceConfig
 from gui.core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
 from gui.ui import fmt, forms, settings
-from gui.ui.forms import HINT_STYLE, PROBLEM_STYLE
+from gui.ui.forms import HINT_STYLE
 from gui.ui.source_editor import (
     KIND_NAMES,
     MAX_INTERVAL_S,
@@ -46,7 +46,6 @@ __all__ = [
     "HINT_STYLE",
     "KIND_NAMES",
     "MAX_INTERVAL_S",
-    "PROBLEM_STYLE",
     "SECRET_HINTS",
     "SECRET_LABELS",
     "TARGET_LABELS",

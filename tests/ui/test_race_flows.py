@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QToolButton
 
 from gui import app as app_module
 from gui.core.store import Store
+from gui.ui import theme
 
 
 def fill_new_race(dialog, qtbot) -> None:
@@ -88,7 +89,10 @@ def test_edit_race_stores_at_once_redraws_and_undoes(qtbot, window, monkeypatch)
     # Everything redraws: title, scoreboard, legend, axis zone, derived events, status.
     assert window.windowTitle() == "Photo Finish — Kutcher v CNN, the rematch"
     assert window.scoreboard.cards[0].name.text() == "Ashton"
-    assert "#009e73" in window.scoreboard.cards[0].name.styleSheet().lower()
+    card = window.scoreboard.cards[0]
+    assert "#009e73" in card.styleSheet().lower()  # the accent as chosen
+    readable = theme.readable("#009e73", theme.current().card_bg)  # the name, darkened to read
+    assert readable in card.name.styleSheet().lower()
     legend = [label.text for _, label in window.chart.legend.items]
     assert any("Ashton (@aplusk)" in text for text in legend)
     assert window.chart.curves["aplusk"].opts["pen"].color().name() == "#009e73"

@@ -90,7 +90,8 @@ def test_a_session_dropped_on_the_window_opens(qtbot, copies):
     )
     win.dropEvent(event)
     assert event.isAccepted()
-    assert app_module.window_for(b) is not None
+    assert app_module.window_for(b) is None  # opened once the drop is over
+    qtbot.waitUntil(lambda: app_module.window_for(b) is not None)
 
 
 @pytest.mark.parametrize(
