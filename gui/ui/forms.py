@@ -18,6 +18,20 @@ from PySide6.QtWidgets import (
 from gui.ui import theme
 
 PROBLEM_RED = "#b03a2e"
+KEYBOARD_FOCUS = (
+    Qt.FocusReason.TabFocusReason,
+    Qt.FocusReason.BacktabFocusReason,
+    Qt.FocusReason.ShortcutFocusReason,
+)
+
+
+def keyboard_brought(reason: Qt.FocusReason) -> bool:
+    """Whether the keyboard moved the focus here (Tab, Shift+Tab, a shortcut).
+
+    A focus ring shows then; not on a click, nor when the window opens or comes
+    back to the front.
+    """
+    return reason in KEYBOARD_FOCUS
 
 
 def problem_style() -> str:

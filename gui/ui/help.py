@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.ui import theme
+
 SHORTCUTS_KEYS = ("Ctrl+?", "F1")
 
 
@@ -154,7 +156,7 @@ class ShortcutsDialog(QDialog):
             "that part has the focus: click it or move there with Tab."
         )
         note.setWordWrap(True)
-        note.setForegroundRole(note.foregroundRole().PlaceholderText)
+        theme.mute(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this list")

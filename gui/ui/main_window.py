@@ -767,17 +767,17 @@ class MainWindow(QMainWindow):
         """Help ▸ Keyboard Shortcuts: every key the window answers to."""
         from gui.ui.help import ShortcutsDialog
 
-        dialog = ShortcutsDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        return self._open_help(ShortcutsDialog(self))
 
     @Slot()
     def show_getting_started(self) -> QDialog:
         """Help ▸ Getting Started: a first race in five steps."""
         from gui.ui.help import GettingStartedDialog
 
-        dialog = GettingStartedDialog(self)
+        return self._open_help(GettingStartedDialog(self))
+
+    @staticmethod
+    def _open_help(dialog: QDialog) -> QDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -34,7 +34,7 @@ from gui.core.model import (
     KIND_TO_GO,
 )
 from gui.session import Session
-from gui.ui import fmt, theme
+from gui.ui import fmt, forms, theme
 
 DEFAULT_SPAN_MS = 4 * 3_600_000
 AXIS_WIDTH = 78
@@ -148,7 +148,7 @@ class FocusPlot(pg.PlotWidget):
     def focusInEvent(self, ev: QFocusEvent) -> None:  # noqa: N802 - Qt naming
         """Ring the plot when the keyboard brought the focus (not a click)."""
         super().focusInEvent(ev)
-        self._focus_ring = ev.reason() != Qt.FocusReason.MouseFocusReason
+        self._focus_ring = forms.keyboard_brought(ev.reason())
         self.viewport().update()
 
     def focusOutEvent(self, ev: QFocusEvent) -> None:  # noqa: N802 - Qt naming

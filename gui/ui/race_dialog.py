@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
+from gui.core.model import DEFAULT_COLOURS, DEFAULT_STALE_AFTER_S, Competitor, Race
 from gui.ui import fmt, forms
 
 # Okabe–Ito colour-blind-safe colours, in the order new competitors get them.
-PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+PALETTE = DEFAULT_COLOURS  # Okabe-Ito: new rows take the first colour not yet used
 PLATFORMS = ("Bluesky", "Mastodon", "GitHub", "YouTube", "Twitter", "Other")
 DEFAULT_MILESTONE = 1_000_000
 MAX_MILESTONE = 2_147_483_647

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLay
 from gui.core.analysis import CompetitorStats
 from gui.core.model import Competitor
 from gui.session import Session
-from gui.ui import fmt, theme
+from gui.ui import fmt, forms, theme
 
 SOURCE_COLOURS = {"ok": "#2e7d32", "warn": "#a15c00", "error": "#b00020", "idle": "#666666"}
 
@@ -73,8 +73,7 @@ class FocusFrame(QFrame):
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt naming
         """Show the ring when the keyboard brought the focus (not when the window opened)."""
         super().focusInEvent(event)
-        keyboard = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
-        self._ring = event.reason() in keyboard
+        self._ring = forms.keyboard_brought(event.reason())
         self.update()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt naming

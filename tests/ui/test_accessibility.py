@@ -200,6 +200,9 @@ def test_the_chart_shows_when_the_keyboard_is_on_it(qtbot, window):
     window.log_panel.view.setFocus(Qt.FocusReason.MouseFocusReason)
     chart.setFocus(Qt.FocusReason.MouseFocusReason)  # a click: no ring
     assert edge_colour() != highlight
+    window.log_panel.view.setFocus(Qt.FocusReason.MouseFocusReason)
+    chart.setFocus(Qt.FocusReason.ActiveWindowFocusReason)  # the window came back: no ring
+    assert edge_colour() != highlight
 
 
 @pytest.mark.parametrize("where", ["log", "chart", "gap", "card"])

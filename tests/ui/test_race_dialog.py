@@ -82,7 +82,14 @@ def test_new_mode_starts_with_two_empty_rows_and_is_invalid(new_dialog):
 
 
 def test_palette_is_okabe_ito_in_order():
-    assert PALETTE == ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+    assert [c.upper() for c in PALETTE] == [
+        "#D55E00",
+        "#0072B2",
+        "#009E73",
+        "#CC79A7",
+        "#E69F00",
+        "#56B4E9",
+    ]
 
 
 @popup_opens
