@@ -43,7 +43,7 @@ endef
 
 run: $(STAMP)
 	$(call ensure_debs,$(QT_DEBS))
-	$(PY) -m gui $(ARGS)
+	$(PY) -m photofinish $(ARGS)
 
 test: $(STAMP)
 	$(call ensure_debs,$(QT_DEBS) $(TEST_DEBS))

@@ -1,4 +1,4 @@
-"""Entry point for ``photofinish`` and ``python -m gui``."""
+"""Entry point for ``photofinish`` and ``python -m photofinish``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 def main() -> int:
     """Run the command line and return its exit status."""
-    from gui.cli import main as cli_main
+    from .cli import main as cli_main
 
     return cli_main()
 

@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
-from gui.core.model import Competitor, Race  # noqa: E402
-from gui.core.steps import Progress, run_steps, stage_line, within  # noqa: E402
-from gui.core.store import SessionError, Store  # noqa: E402
-from gui.ui.notice import notice  # noqa: E402
+from .core.model import Competitor, Race  # noqa: E402
+from .core.steps import Progress, run_steps, stage_line, within  # noqa: E402
+from .core.store import SessionError, Store  # noqa: E402
+from .ui.notice import notice  # noqa: E402
 
 if TYPE_CHECKING:
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from .session import Session
+    from .ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _windows: list[QWidget] = []
@@ -49,7 +49,7 @@ def application() -> QApplication:
     app.setDesktopFileName("photofinish")  # matches StartupWMClass in the .desktop entry
     from PySide6.QtGui import QIcon
 
-    from gui import paths
+    from . import paths
 
     # Drawn by Qt's SVG icon engine (QtSvg ships in PySide6-Essentials) at every size.
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "photofinish.svg")))
@@ -82,7 +82,7 @@ def report_error(
     A burst of errors (one per frame, say) updates one notice instead of
     stacking boxes. Returns the notice (None without a QApplication).
     """
-    from gui import logs
+    from . import logs
 
     if issubclass(kind, KeyboardInterrupt):
         log.info("Interrupted inside a slot")
@@ -134,7 +134,7 @@ def _session_steps(path: Path, stages: list[str]) -> Generator[Progress, None, S
     file and the problem; closed early (a Cancel), it closes the file with the
     race in it unchanged.
     """
-    from gui.session import Session
+    from .session import Session
 
     store = Store.open(path)
     try:
@@ -187,10 +187,10 @@ def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidg
     A file that takes more than half a second to open shows a progress dialog
     whose Cancel closes the file as it was and opens nothing (None).
     """
-    from gui.session import Session  # noqa: F401 - loading the code is not part of opening a file
-    from gui.ui import settings
-    from gui.ui.main_window import MainWindow
-    from gui.ui.progress import StepJob
+    from .session import Session  # noqa: F401 - loading the code is not part of opening a file
+    from .ui import settings
+    from .ui.main_window import MainWindow
+    from .ui.progress import StepJob
 
     existing = window_for(path)
     if existing is not None:
@@ -248,7 +248,7 @@ def open_path(path: Path, parent: QWidget | None = None, restore: bool = True) -
 
 def open_session_dialog(parent: QWidget | None = None) -> QWidget | None:
     """Ask for a session file and open it, explaining any problem."""
-    from gui.ui.main_window import SESSION_FILTER
+    from .ui.main_window import SESSION_FILTER
 
     name, _ = QFileDialog.getOpenFileName(parent, "Open Race", "", SESSION_FILTER)
     if not name:
@@ -258,7 +258,7 @@ def open_session_dialog(parent: QWidget | None = None) -> QWidget | None:
 
 def new_race_dialog(parent: QWidget | None = None) -> QDialog:
     """Ask for a new race's settings, then where to keep it; create it and open it."""
-    from gui.ui.race_dialog import RaceDialog
+    from .ui.race_dialog import RaceDialog
 
     dialog = RaceDialog(parent)
 
@@ -274,7 +274,7 @@ def create_race_file(
     race: Race, competitors: list[Competitor], parent: QWidget | None = None
 ) -> QWidget | None:
     """Ask where to save a new race, create the session file there and open it."""
-    from gui.ui.main_window import SESSION_FILTER
+    from .ui.main_window import SESSION_FILTER
 
     safe = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in race.title).strip()
     start = str(Path.home() / f"{' '.join(safe.split()) or 'race'}.pfrace")

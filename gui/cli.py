@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gui import logs, paths
-from gui.core.errors import ImportFileError
-from gui.core.model import Competitor, Race
-from gui.core.store import SessionError, Store
+from . import logs, paths
+from .core.errors import ImportFileError
+from .core.model import Competitor, Race
+from .core.store import SessionError, Store
 
 log = logging.getLogger("photofinish")
 
@@ -263,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except sqlite3.OperationalError as exc:  # full, read-only or locked past the retries
-        from gui.core.store import storage_problem
+        from .core.store import storage_problem
 
         log.debug("storage error", exc_info=True)
         print(f"photofinish: error: {storage_problem(exc)}", file=sys.stderr)
@@ -376,9 +376,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a file into a session, with progress on a terminal; Ctrl+C stops between batches."""
     import signal
 
-    from gui.core.importing import SKIPPED_KEPT, ImportReport
-    from gui.core.operations import import_file_steps, unfinished_import_text
-    from gui.core.steps import deferred_interrupts, run_with_progress
+    from .core.importing import SKIPPED_KEPT, ImportReport
+    from .core.operations import import_file_steps, unfinished_import_text
+    from .core.steps import deferred_interrupts, run_with_progress
 
     report = ImportReport()
     with Store.open(args.session) as store:
@@ -397,7 +397,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     stop_asked=stop_asked,
                 )
             except sqlite3.Error as exc:
-                from gui.core.store import storage_problem
+                from .core.store import storage_problem
 
                 log.debug("import stopped", exc_info=True)
                 print(
@@ -442,8 +442,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print the race in numbers (a passing progress line on a terminal while it reads)."""
-    from gui.core.operations import analyse_store_steps, analysis_stages, summary, summary_text
-    from gui.core.steps import Steps, run_with_progress, stage_line
+    from .core.operations import analyse_store_steps, analysis_stages, summary, summary_text
+    from .core.steps import Steps, run_with_progress, stage_line
 
     with Store.open(args.session, read_only=True) as store:
 
@@ -464,13 +464,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export snapshots as CSV (progress on a terminal), or the event log as CSV or Markdown."""
     import signal
 
-    from gui.core.operations import (
+    from .core.operations import (
         export_csv_steps,
         export_events_csv,
         export_events_markdown,
         zone_of,
     )
-    from gui.core.steps import deferred_interrupts, run_with_progress
+    from .core.steps import deferred_interrupts, run_with_progress
 
     fmt = args.format
     if fmt is None:
@@ -515,7 +515,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[int, int] | None:
     """--range START END as UTC milliseconds, checked."""
-    from gui.core.importing import parse_timestamp
+    from .core.importing import parse_timestamp
 
     if texts is None:
         return None
@@ -530,8 +530,8 @@ def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     """Render the window, or just the chart, offscreen to PNG (or the chart to SVG)."""
-    from gui.core.importing import parse_timestamp
-    from gui.core.operations import zone_of
+    from .core.importing import parse_timestamp
+    from .core.operations import zone_of
 
     fmt = args.format or ("svg" if Path(args.out).suffix.lower() == ".svg" else "png")
     if fmt == "svg" and not args.chart_only:
@@ -548,11 +548,11 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     range_ms = _time_range("screenshot", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.core.steps import terminal_status
+    from .core.steps import terminal_status
 
     # One step without progress of its own: a line on a terminal says what is going on.
     with terminal_status(sys.stderr, f"Rendering {out.name}: reading the race and drawing it…"):
-        from gui.ui.render import render_chart, render_window
+        from .ui.render import render_chart, render_window
 
         if args.chart_only:
             render_chart(Path(args.session), out, args.size or (1200, 675), at_ms, range_ms, fmt)
@@ -566,8 +566,8 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 def cmd_clip(args: argparse.Namespace) -> int:
     """Render a replay of the race into a GIF or MP4, with progress on a terminal."""
-    from gui.core.clip import ClipError, check_clip
-    from gui.core.operations import zone_of
+    from .core.clip import ClipError, check_clip
+    from .core.operations import zone_of
 
     out = _writable_target(args.out)
     try:
@@ -579,12 +579,12 @@ def cmd_clip(args: argparse.Namespace) -> int:
     range_ms = _time_range("clip", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from gui.core.steps import terminal_status
+    from .core.steps import terminal_status
 
     try:
         # Until the first frame is drawn (reading the race), a line says so; then the frames count.
         with terminal_status(sys.stderr, f"Rendering {out.name}: reading the race…"):
-            from gui.ui.render import render_clip
+            from .ui.render import render_clip
 
             frames = render_clip(
                 Path(args.session), out, args.size, args.seconds, args.fps, range_ms
@@ -599,7 +599,7 @@ def cmd_clip(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Record live sources into a session until stopped."""
-    from gui.record import RecordError, plan_feeds, record, recorder_elsewhere
+    from .record import RecordError, plan_feeds, record, recorder_elsewhere
 
     store = Store.open(args.session)
     try:
@@ -633,7 +633,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_desktop_entry(args: argparse.Namespace) -> int:
     """Show, install or remove the desktop menu entry (see gui.desktop)."""
-    from gui import desktop
+    from . import desktop
 
     return desktop.run(args.install, args.uninstall)
 
@@ -652,7 +652,7 @@ def run_gui(args: argparse.Namespace) -> int:
     session = Path(args.session) if args.session else paths.demo_session()
     replay = not args.no_replay and args.session is None
     if not has_display():
-        from gui.core.operations import summary, summary_text
+        from .core.operations import summary, summary_text
 
         print(
             "photofinish: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "
@@ -663,11 +663,11 @@ def run_gui(args: argparse.Namespace) -> int:
             print(summary_text(summary(store)), end="")
         out = paths.screenshot_dir() / f"{session.stem}.png"
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from gui.ui.render import render_window
+        from .ui.render import render_window
 
         render_window(session, out, (1600, 900), None)
         print(f"Screenshot of the window: {out}")
         return 0
-    from gui.app import run  # a bad file raises SessionError before the window opens
+    from .app import run  # a bad file raises SessionError before the window opens
 
     return run(session, replay=replay)

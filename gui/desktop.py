@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gui import paths
+from . import paths
 
 APP_ID = "photofinish"  # the .desktop file's name, the icon's name and the window's WM class
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")  # Exec arguments holding one of these are quoted
@@ -58,7 +58,11 @@ def running_command() -> list[str]:
     found = shutil.which(APP_ID)
     if found:
         return [os.path.abspath(found)]
-    return [sys.executable, "-m", "gui"]  # run as ``python -m gui`` with no script installed
+    return [
+        sys.executable,
+        "-m",
+        "photofinish",
+    ]  # run as ``python -m photofinish`` with no script installed
 
 
 def plan(command: list[str] | None = None) -> Plan:

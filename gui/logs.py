@@ -15,8 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
-from gui.core.specs import SECRET_ENV, redact, secret_from_env
-from gui.paths import APP
+from .core.specs import SECRET_ENV, redact, secret_from_env
+from .paths import APP
 
 LOG_NAME = "photofinish.log"
 LOG_BYTES = 1_000_000  # per file; the file rolls over to .1, .2, .3

@@ -14,7 +14,7 @@ _ROOT = _PACKAGE.parent
 def _bundled(name: str) -> Path:
     """A folder shipped with the app (``resources``, ``data``).
 
-    An installed wheel has it inside the package (``gui/resources``: see
+    An installed wheel has it inside the package (``photofinish/resources``: see
     ``package-dir`` in pyproject.toml); a checkout and an editable install keep it
     at the top of the repository.
     """
@@ -48,7 +48,7 @@ def screenshot_dir() -> Path:
 
 def demo_session() -> Path:
     """The user's own copy of the 2009 race, made from the bundled one when missing."""
-    from gui.core.store import Store
+    from .core.store import Store
 
     target = user_data_dir() / "race-2009.db"
     if not target.exists():

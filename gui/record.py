@@ -14,12 +14,12 @@ from typing import TextIO
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
-from gui.core.model import Event, Snapshot, SourceConfig, iso_utc
-from gui.core.operations import refresh_derived, zone_of
-from gui.core.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
-from gui.core.store import Store
-from gui.sources.runner import SourceRunner, effective_interval, secret_allowed
-from gui.ui.settings import secret_for
+from .core.model import Event, Snapshot, SourceConfig, iso_utc
+from .core.operations import refresh_derived, zone_of
+from .core.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
+from .core.store import Store
+from .sources.runner import SourceRunner, effective_interval, secret_allowed
+from .ui.settings import secret_for
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,8 @@ from collections.abc import Generator
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from gui.core.analysis import (
-    RaceAnalysis,
-    Series,
-    Settled,
-    analyse,
-    fingerprint,
-    settled_from,
-)
-from gui.core.model import (
+from .core.analysis import RaceAnalysis, Series, Settled, analyse, fingerprint, settled_from
+from .core.model import (
     BY_USER,
     KIND_NOTE,
     NOTE_ORIGINS,
@@ -28,9 +21,9 @@ from gui.core.model import (
     Race,
     Snapshot,
 )
-from gui.core.operations import refresh_derived, zone_of
-from gui.core.steps import Progress, run_steps
-from gui.core.store import SessionError, Store
+from .core.operations import refresh_derived, zone_of
+from .core.steps import Progress, run_steps
+from .core.store import SessionError, Store
 
 log = logging.getLogger(__name__)
 

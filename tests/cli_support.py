@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gui.cli import main
+from photofinish.cli import main
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

@@ -40,7 +40,7 @@ def _system_colour_scheme():
     yield
     import sys
 
-    theme = sys.modules.get("gui.ui.theme")
+    theme = sys.modules.get("photofinish.ui.theme")
     running = theme.theme() if theme is not None else None
     if running is not None and running.choice != theme.SYSTEM:
         running.set_choice(theme.SYSTEM, remember=False)

@@ -37,13 +37,13 @@ def main() -> int:
 
 
 def _render(tmp: Path) -> int:
-    from gui.app import application
-    from gui.core.importing import parse_timestamp
-    from gui.core.store import Store
-    from gui.session import Session
-    from gui.ui import theme
-    from gui.ui.main_window import MainWindow
-    from gui.ui.race_dialog import RaceDialog
+    from photofinish.app import application
+    from photofinish.core.importing import parse_timestamp
+    from photofinish.core.store import Store
+    from photofinish.session import Session
+    from photofinish.ui import theme
+    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.race_dialog import RaceDialog
 
     app = application()
     running = theme.ensure()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gui.cli import main
-from gui.core.operations import EVENT_COLUMNS
-from gui.core.store import Store
+from photofinish.cli import main
+from photofinish.core.operations import EVENT_COLUMNS
+from photofinish.core.store import Store
 from tests.cli_support import run
 
 

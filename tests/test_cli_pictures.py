@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from gui.cli import main
+from photofinish.cli import main
 from tests.cli_support import run
 
 EXE = Path(sys.executable).parent / "photofinish"

@@ -25,7 +25,7 @@ DEADLINE_S = 120  # a safety net for a stuck child, not a measure of speed
 
 def photofinish(args: list[str], terminal: bool) -> tuple[int, str, str]:
     """Run ``photofinish ARGS``; stderr on a pseudo-terminal or a pipe. Returns code, out, err."""
-    command = [sys.executable, "-m", "gui", *args]
+    command = [sys.executable, "-m", "photofinish", *args]
     if not terminal:
         done = subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S)
         return done.returncode, done.stdout, done.stderr
@@ -137,7 +137,7 @@ def _asked(signum: int):
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_export_writes_nothing(race, tmp_path, capsys, monkeypatch, signum, status):
     # Ctrl+C or SIGTERM, held until the job's next step, stop the export there.
-    monkeypatch.setattr("gui.core.steps.deferred_interrupts", lambda: _asked(signum))
+    monkeypatch.setattr("photofinish.core.steps.deferred_interrupts", lambda: _asked(signum))
     out = tmp_path / "out.csv"
     try:
         code, _, err = run(capsys, "export", str(race), str(out))
@@ -176,13 +176,13 @@ class Terminal:
     ],
 )
 def test_bytes_are_counted_in_a_readable_unit(done, total, line):
-    from gui.core.steps import progress_line
+    from photofinish.core.steps import progress_line
 
     assert progress_line("Importing x.csv", done, total, "bytes") == line
 
 
 def test_each_stage_is_drawn_as_it_starts_and_a_passing_line_is_cleared():
-    from gui.core.steps import run_with_progress, stage_line
+    from photofinish.core.steps import run_with_progress, stage_line
 
     def job():
         for done in range(3):
@@ -205,7 +205,7 @@ def test_each_stage_is_drawn_as_it_starts_and_a_passing_line_is_cleared():
 
 
 def test_a_status_line_says_what_runs_and_goes_away():
-    from gui.core.steps import terminal_status
+    from photofinish.core.steps import terminal_status
 
     stream = Terminal()
     with terminal_status(stream, "Rendering x.png: reading the race…"):
@@ -214,7 +214,7 @@ def test_a_status_line_says_what_runs_and_goes_away():
 
 
 def test_a_job_inside_another_counts_on_and_is_closed_with_it():
-    from gui.core.steps import within
+    from photofinish.core.steps import within
 
     ended: list[str] = []
 

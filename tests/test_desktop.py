@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gui import desktop
+from photofinish import desktop
 from tests.cli_support import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_the_shipped_entry_is_valid():
 
 
 def test_the_shipped_entry_names_the_app_icon_and_window_class(qapp):
-    from gui.app import application
+    from photofinish.app import application
 
     keys = _keys(ENTRY.read_text(encoding="utf-8"))
     assert keys["Type"] == "Application"
@@ -189,11 +189,11 @@ def test_exec_arguments_are_quoted_by_the_spec(arg, stored):
     assert desktop.exec_quote(arg) == stored
 
 
-def test_without_a_script_the_entry_runs_python_dash_m_gui(monkeypatch, tmp_path):
+def test_without_a_script_the_entry_runs_python_dash_m_photofinish(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "argv", [str(ROOT / "gui" / "__main__.py")])
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python3"))
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert desktop.running_command() == [str(tmp_path / "python3"), "-m", "gui"]
+    assert desktop.running_command() == [str(tmp_path / "python3"), "-m", "photofinish"]
 
 
 @needs_validator

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 
-from gui.core.operations import analyse_store
-from gui.core.store import Store
+from photofinish.core.operations import analyse_store
+from photofinish.core.store import Store
 from tests.conftest import ROOT
 
 TABLES = {

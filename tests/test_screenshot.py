@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from gui.cli import main
+from photofinish.cli import main
 
 EXE = Path(sys.executable).parent / "photofinish"
 

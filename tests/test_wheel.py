@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = "Scripts" if sys.platform == "win32" else "bin"
 # What the wheel must carry besides the code (names as stored in the wheel).
 BUNDLED = [
-    "gui/data/race-2009.db",
-    "gui/data/NOTES.md",
-    "gui/resources/photofinish.svg",
-    "gui/resources/photofinish.desktop",
-    "gui/resources/LICENSE",
+    "photofinish/data/race-2009.db",
+    "photofinish/data/NOTES.md",
+    "photofinish/resources/photofinish.svg",
+    "photofinish/resources/photofinish.desktop",
+    "photofinish/resources/LICENSE",
 ]
 
 
@@ -80,10 +80,13 @@ def test_wheel_installs_a_working_photofinish(tmp_path, capsys):
     assert not missing, f"not in the wheel: {missing}"
     assert any(n.endswith(".dist-info/licenses/resources/LICENSE") for n in names)
     # pyproject.toml lists the packages by name: a new subpackage must be added there.
-    code = {p.relative_to(src).as_posix() for p in (src / "gui").rglob("*.py")}
+    # The folder gui/ is installed as the package photofinish, and nothing as `gui`.
+    code = {
+        "photofinish/" + p.relative_to(src / "gui").as_posix() for p in (src / "gui").rglob("*.py")
+    }
     assert not code - names, f"modules missing from the wheel: {sorted(code - names)}"
-    assert not any(n.startswith(("tests/", "data/", "resources/")) for n in names)
-    assert "[console_scripts]" in scripts and "photofinish = gui.__main__:main" in scripts
+    assert not any(n.startswith(("tests/", "data/", "resources/", "gui/")) for n in names)
+    assert "[console_scripts]" in scripts and "photofinish = photofinish.__main__:main" in scripts
 
     # A fresh virtual environment with the wheel and its dependencies, nothing else.
     venv = tmp_path / "venv"
@@ -103,9 +106,13 @@ def test_wheel_installs_a_working_photofinish(tmp_path, capsys):
         XDG_CONFIG_HOME=str(tmp_path / "home" / "config"),
         XDG_STATE_HOME=str(tmp_path / "home" / "state"),
     )
-    where = _run([str(python), "-c", "import gui; print(gui.__file__)"], cwd=work, env=env)
+    where = _run(
+        [str(python), "-c", "import photofinish; print(photofinish.__file__)"], cwd=work, env=env
+    )
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout
     assert not Path(where.stdout.strip()).is_relative_to(ROOT)
+    no_gui = "import importlib.util, sys; sys.exit(importlib.util.find_spec('gui') is not None)"
+    _run([str(python), "-c", no_gui], cwd=work, env=env)  # no top-level `gui` is installed
 
     exe = str(venv / BIN / "photofinish")
     done = _run([exe, "sample", "race.db"], cwd=work, env=env, timeout=120)

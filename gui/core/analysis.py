@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gui.core.model import (
+from .model import (
     BY_AUTO,
     BY_USER,
     FLAG_GLITCH,

@@ -20,7 +20,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import IO, Protocol
 
-from gui.core.files import atomic_path, give_usual_permissions
+from .files import atomic_path, give_usual_permissions
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from gui.core.importing import (
+from .importing import (
     CSV_COLUMNS,
     ParsedRow,
     Skipped,

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 from zoneinfo import ZoneInfo
 
-from gui.core.errors import ImportFileError
-from gui.core.model import KIND_NOTE, ORIGIN_IMPORTED, Event, Snapshot, datetime_to_ms
+from .errors import ImportFileError
+from .model import KIND_NOTE, ORIGIN_IMPORTED, Event, Snapshot, datetime_to_ms
 
 CSV_COLUMNS = ("timestamp", "competitor", "count")
 _SEPARATORS = re.compile(r"[,_\s\u00a0\u202f']")

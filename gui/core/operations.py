@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gui.core.analysis import RaceAnalysis, analyse, fingerprint, settled_from
-from gui.core.files import atomic_file
-from gui.core.model import Event, iso_utc, ms_to_datetime
-from gui.core.steps import Progress, run_steps
-from gui.core.store import Store
+from .analysis import RaceAnalysis, analyse, fingerprint, settled_from
+from .files import atomic_file
+from .model import Event, iso_utc, ms_to_datetime
+from .steps import Progress, run_steps
+from .store import Store
 
 if TYPE_CHECKING:  # the importer is loaded when an import starts, not with the window
-    from gui.core.importing import ImportReport, SnapshotRow
+    from .importing import ImportReport, SnapshotRow
 
 IMPORT_BATCH = 50_000
 
@@ -108,7 +108,7 @@ def import_file_steps(
     file cannot be read. At the end the race is analysed again and the result
     stored, unless ``analyse`` is false (the window's session does it as it reloads).
     """
-    from gui.core.importing import ImportReport, read_batches
+    from .importing import ImportReport, read_batches
 
     report = report if report is not None else ImportReport()
     zone = zone_of(store.race().display_tz)

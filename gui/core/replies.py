@@ -9,7 +9,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # specs.py imports this module; the spec is only an annotation here
-    from gui.core.specs import SourceSpec
+    from .specs import SourceSpec
 
 __all__ = ["COUNT_FIELDS", "ReadingError", "extract_count"]
 

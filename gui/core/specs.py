@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from gui.core.replies import COUNT_FIELDS, ReadingError, extract_count
+from .replies import COUNT_FIELDS, ReadingError, extract_count
 
 __all__ = [
     "COUNT_FIELDS",

@@ -26,10 +26,10 @@ import numpy as np
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from gui.core import blocks
-from gui.core.analysis import ROUNDED_SOURCE_PREFIX, LeadChange, Series, Settled
-from gui.core.files import give_usual_permissions
-from gui.core.model import (
+from . import blocks
+from .analysis import ROUNDED_SOURCE_PREFIX, LeadChange, Series, Settled
+from .files import give_usual_permissions
+from .model import (
     BY_AUTO,
     BY_USER,
     DEFAULT_COLOURS,

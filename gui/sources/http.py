@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
-from gui.core.retry import RetryPolicy
-from gui.core.specs import (
+from ..core.retry import RetryPolicy
+from ..core.specs import (
     USER_AGENT,
     ReadingError,
     SourceSpec,

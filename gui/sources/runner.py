@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager
 
-from gui.core.importing import ParsedRow
-from gui.core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
-from gui.core.source_state import SourceStatus
-from gui.core.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
-from gui.core.store import SessionError, storage_problem
-from gui.sources.file import FilePoller
-from gui.sources.http import TIMEOUT_MS, HttpPoller
+from ..core.importing import ParsedRow
+from ..core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
+from ..core.source_state import SourceStatus
+from ..core.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
+from ..core.store import SessionError, storage_problem
+from .file import FilePoller
+from .http import TIMEOUT_MS, HttpPoller
 
 log = logging.getLogger(__name__)
 

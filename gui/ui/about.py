@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import paths
+from .. import paths
 
 APP_NAME = "Photo Finish"
 SUMMARY = (
@@ -186,7 +186,7 @@ class AboutDialog(QDialog):
 
     @Slot(str)
     def _on_link_activated(self, link: str) -> None:
-        from gui.ui.event_log import open_in_browser
+        from .event_log import open_in_browser
 
         open_in_browser(link)
 

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
-from gui.core.store import SessionError, storage_problem
-from gui.session import Session
-from gui.ui import fmt
+from ..core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
+from ..core.store import SessionError, storage_problem
+from ..session import Session
+from . import fmt
 
 log = logging.getLogger(__name__)
 

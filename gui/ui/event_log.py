@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import (
+from ..core.model import (
     KIND_CROSSED,
     KIND_GLITCH,
     KIND_LEAD_CHANGE,
@@ -55,9 +55,9 @@ from gui.core.model import (
     NOTE_ORIGINS,
     Event,
 )
-from gui.session import Session
-from gui.ui import fmt, theme
-from gui.ui.note_dialog import safe_link
+from ..session import Session
+from . import fmt, theme
+from .note_dialog import safe_link
 
 log = logging.getLogger(__name__)
 

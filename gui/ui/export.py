@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.clip import (
+from ..core.clip import (
     ClipError,
     check_clip,
     finish_in_background,
@@ -47,11 +47,11 @@ from gui.core.clip import (
     frame_times,
     writer_for,
 )
-from gui.core.files import atomic_file, atomic_path
-from gui.core.store import Store
-from gui.session import Session
-from gui.ui import fmt
-from gui.ui.race_chart import RaceChart
+from ..core.files import atomic_file, atomic_path
+from ..core.store import Store
+from ..session import Session
+from . import fmt
+from .race_chart import RaceChart
 
 log = logging.getLogger(__name__)
 
@@ -406,7 +406,7 @@ class ClipScoreboard(QWidget):
 
     def refresh(self) -> None:
         """Show the figures as of the session's moment."""
-        from gui.ui.scoreboard import race_state_text
+        from .scoreboard import race_state_text
 
         stats = self.session.analysis.stats
         for comp, label in zip(self.session.competitors[:2], self.counts, strict=False):

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core import clip
-from gui.ui import fmt
-from gui.ui.forms import hint_label, name_widget, ok_cancel_box
+from ..core import clip
+from . import fmt
+from .forms import hint_label, name_widget, ok_cancel_box
 
 KIND_PNG, KIND_SVG, KIND_CLIP = "png", "svg", "clip"
 TITLES = {

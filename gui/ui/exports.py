@@ -16,25 +16,18 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from gui.core import operations
-from gui.core.clip import ClipError, check_clip
-from gui.core.steps import Steps
-from gui.core.store import Store
-from gui.ui import fmt, settings
-from gui.ui.export import (
-    ChartFigure,
-    chart_svg,
-    clip_steps,
-    dispose,
-    render_image,
-    save_image,
-)
-from gui.ui.export_dialog import KIND_CLIP, KIND_PNG, KIND_SVG, ExportDialog
-from gui.ui.notice import notice
-from gui.ui.progress import StepJob, failure_text
+from ..core import operations
+from ..core.clip import ClipError, check_clip
+from ..core.steps import Steps
+from ..core.store import Store
+from . import fmt, settings
+from .export import ChartFigure, chart_svg, clip_steps, dispose, render_image, save_image
+from .export_dialog import KIND_CLIP, KIND_PNG, KIND_SVG, ExportDialog
+from .notice import notice
+from .progress import StepJob, failure_text
 
 if TYPE_CHECKING:
-    from gui.ui.main_window import MainWindow
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.ui import theme
+from . import theme
 
 PROBLEM_RED = "#b03a2e"
 KEYBOARD_FOCUS = (

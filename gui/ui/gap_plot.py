@@ -7,10 +7,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QColor, QKeyEvent
 
-from gui.core import lod
-from gui.session import Session
-from gui.ui import fmt, theme
-from gui.ui.race_chart import (
+from ..core import lod
+from ..session import Session
+from . import fmt, theme
+from .race_chart import (
     AXIS_WIDTH,
     KEYS_HELP,
     FocusPlot,

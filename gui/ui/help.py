@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.ui import theme
+from . import theme
 
 SHORTCUTS_KEYS = ("Ctrl+?", "F1")
 

@@ -19,17 +19,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from gui.core.errors import ImportFileError
-from gui.core.steps import Progress, size_text
-from gui.ui import fmt
-from gui.ui.notice import notice
-from gui.ui.progress import StepJob, failure_text
+from ..core.errors import ImportFileError
+from ..core.steps import Progress, size_text
+from . import fmt
+from .notice import notice
+from .progress import StepJob, failure_text
 
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from gui.core.importing import ImportReport
-    from gui.ui.main_window import MainWindow
+    from ..core.importing import ImportReport
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Imports(QObject):
         The job's ``wait()`` runs it to its end and gives the report (None when
         it was refused, stopped or cancelled).
         """
-        from gui.core.importing import ImportReport
+        from ..core.importing import ImportReport
 
         w = self.window()
         path = Path(path)
@@ -108,7 +108,7 @@ class Imports(QObject):
     def _steps(
         self, path: Path, report: ImportReport, stage: list[str]
     ) -> Generator[Progress, None, ImportReport]:
-        from gui.core.operations import import_file_steps
+        from ..core.operations import import_file_steps
 
         session = self.window().session
         steps = import_file_steps(session.store, path, report, analyse=False)
@@ -147,7 +147,7 @@ class Imports(QObject):
             log.warning("Import of %s refused: %s", path, exc)
             notice(self.window(), "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
             return
-        from gui.core.store import storage_problem
+        from ..core.store import storage_problem
 
         if isinstance(exc, sqlite3.Error):
             why = storage_problem(exc)
@@ -177,7 +177,7 @@ class Imports(QObject):
 
     def _kept(self, path: Path) -> str:
         """What an import that stopped early stored, and what to do next."""
-        from gui.core.operations import unfinished_import_text
+        from ..core.operations import unfinished_import_text
 
         key = str(path.resolve())
         try:

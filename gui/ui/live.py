@@ -10,16 +10,16 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
-from gui.core.model import Snapshot
-from gui.core.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
-from gui.record import recorder_elsewhere
-from gui.sources.runner import SourceRunner
-from gui.ui import commands, fmt
-from gui.ui.notice import notice
-from gui.ui.settings import secret_for
+from ..core.model import Snapshot
+from ..core.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
+from ..record import recorder_elsewhere
+from ..sources.runner import SourceRunner
+from . import commands, fmt
+from .notice import notice
+from .settings import secret_for
 
 if TYPE_CHECKING:
-    from gui.ui.main_window import MainWindow
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class LiveSources(QObject):
     @Slot()
     def edit_sources(self) -> None:
         """Race > Sources…: attach, edit, pause and remove sources; they restart as edited."""
-        from gui.ui.sources_dialog import SourcesDialog
+        from .sources_dialog import SourcesDialog
 
         store = self.session.store
         before = store.sources()
@@ -198,7 +198,7 @@ class LiveSources(QObject):
     @Slot()
     def enter_reading(self, handle: str | None = None) -> None:
         """Race > Enter a Reading…: a count typed in by hand, at now or a given time (undoable)."""
-        from gui.ui.reading_dialog import ReadingDialog
+        from .reading_dialog import ReadingDialog
 
         dialog = ReadingDialog(
             self.session.competitors, self.session.zone, handle, parent=self.window

@@ -33,18 +33,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
-from gui.core.store import write_problem
-from gui.session import Session
-from gui.ui import fmt, settings, theme, view_state
-from gui.ui.commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
-from gui.ui.event_log import EventLog
-from gui.ui.gap_plot import GapPlot
-from gui.ui.help import SHORTCUTS_KEYS
-from gui.ui.note_dialog import NoteDialog
-from gui.ui.notice import notice
-from gui.ui.race_chart import RaceChart
-from gui.ui.replay_bar import ReplayBar
+from ..core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
+from ..core.store import write_problem
+from ..session import Session
+from . import fmt, settings, theme, view_state
+from .commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
+from .event_log import EventLog
+from .gap_plot import GapPlot
+from .help import SHORTCUTS_KEYS
+from .note_dialog import NoteDialog
+from .notice import notice
+from .race_chart import RaceChart
+from .replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._dropped: list[str] = []
 
-        from gui.ui.scoreboard import Scoreboard
+        from .scoreboard import Scoreboard
 
         self.scoreboard = Scoreboard(session)
         self.chart = RaceChart(session)
@@ -150,13 +150,13 @@ class MainWindow(QMainWindow):
 
         self.status_left = QLabel()
         self.statusBar().addWidget(self.status_left, 1)
-        from gui.ui.live import LiveSources
+        from .live import LiveSources
 
         self.live = LiveSources(self)
-        from gui.ui.exports import Exports
+        from .exports import Exports
 
         self.exports = Exports(self)
-        from gui.ui.imports import Imports
+        from .imports import Imports
 
         self.imports = Imports(self)
         self._build_menus()
@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         """
         from PySide6.QtWidgets import QAbstractButton, QComboBox
 
-        from gui.ui.forms import keep_space_key
+        from .forms import keep_space_key
 
         cards = self.scoreboard.cards
         chain: list[QWidget] = [
@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
 
     def _mention_unfinished_imports(self) -> None:
         """Say so when an import into this file was killed or stopped before its end."""
-        from gui.core.operations import unfinished_import_text
+        from ..core.operations import unfinished_import_text
 
         try:
             unfinished = self.session.store.unfinished_imports()
@@ -518,13 +518,13 @@ class MainWindow(QMainWindow):
     # -- opening sessions ------------------------------------------------------------------
     @Slot()
     def _on_open(self) -> None:
-        from gui.app import open_session_dialog
+        from ..app import open_session_dialog
 
         open_session_dialog(self)
 
     @Slot()
     def _on_new_race(self) -> None:
-        from gui.app import new_race_dialog
+        from ..app import new_race_dialog
 
         new_race_dialog(self)
 
@@ -556,7 +556,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> QWidget | None:
         """Open a session in a window of its own, explaining any problem in a dialog."""
-        from gui.app import open_path
+        from ..app import open_path
 
         return open_path(Path(path), self)
 
@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
 
     def save_copy_to(self, target: Path) -> bool:
         """Write a consistent copy of the session (SQLite online backup); False on failure."""
-        from gui.core.store import SessionError
+        from ..core.store import SessionError
 
         view_state.save(self)
         try:
@@ -632,7 +632,7 @@ class MainWindow(QMainWindow):
 
     def save_as(self, target: Path) -> QWidget | None:
         """Copy the session to a new file and carry on there, in this window's place."""
-        from gui.app import open_path
+        from ..app import open_path
 
         state = view_state.capture(self)
         if not self.save_copy_to(target):
@@ -728,7 +728,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def edit_race(self) -> Any:
         """Open the race dialog; saving stores the changes at once (undoable)."""
-        from gui.ui.race_dialog import RaceDialog
+        from .race_dialog import RaceDialog
 
         if self.session.read_only:
             return None
@@ -758,21 +758,21 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about(self) -> None:
-        from gui.ui.about import show_about
+        from .about import show_about
 
         show_about(self)
 
     @Slot()
     def show_shortcuts(self) -> QDialog:
         """Help ▸ Keyboard Shortcuts: every key the window answers to."""
-        from gui.ui.help import ShortcutsDialog
+        from .help import ShortcutsDialog
 
         return self._open_help(ShortcutsDialog(self))
 
     @Slot()
     def show_getting_started(self) -> QDialog:
         """Help ▸ Getting Started: a first race in five steps."""
-        from gui.ui.help import GettingStartedDialog
+        from .help import GettingStartedDialog
 
         return self._open_help(GettingStartedDialog(self))
 
@@ -784,8 +784,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_open_sample(self) -> None:
-        from gui import paths
-        from gui.core.store import SessionError
+        from .. import paths
+        from ..core.store import SessionError
 
         try:
             path = paths.demo_session()

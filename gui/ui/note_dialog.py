@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import Competitor, Event
-from gui.ui import fmt, forms, theme
+from ..core.model import Competitor, Event
+from . import fmt, forms, theme
 
 MAX_NOTE_CHARS = 2000
 

@@ -22,8 +22,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QMenu
 
-from gui.core import lod
-from gui.core.model import (
+from ..core import lod
+from ..core.model import (
     FLAG_GLITCH,
     FLAG_NONE,
     FLAG_OK,
@@ -33,8 +33,8 @@ from gui.core.model import (
     KIND_SOURCE,
     KIND_TO_GO,
 )
-from gui.session import Session
-from gui.ui import fmt, forms, theme
+from ..session import Session
+from . import fmt, forms, theme
 
 DEFAULT_SPAN_MS = 4 * 3_600_000
 AXIS_WIDTH = 78

@@ -36,8 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import DEFAULT_COLOURS, DEFAULT_STALE_AFTER_S, Competitor, Race
-from gui.ui import fmt, forms
+from ..core.model import DEFAULT_COLOURS, DEFAULT_STALE_AFTER_S, Competitor, Race
+from . import fmt, forms
 
 # Okabe–Ito colour-blind-safe colours, in the order new competitors get them.
 PALETTE = DEFAULT_COLOURS  # Okabe-Ito: new rows take the first colour not yet used

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import Competitor
-from gui.ui import fmt, forms
+from ..core.model import Competitor
+from . import fmt, forms
 
 MAX_COUNT = 2**63 - 1  # what SQLite's INTEGER holds
 FUTURE_SLACK_MS = 60_000

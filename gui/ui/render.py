@@ -7,12 +7,12 @@ import signal
 import sys
 from pathlib import Path
 
-from gui.core.store import Store
+from ..core.store import Store
 
 
 def _start() -> object:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    from gui.app import application
+    from ..app import application
 
     return application()
 
@@ -33,15 +33,15 @@ def render_window(
     app = _start()
     from PySide6.QtWidgets import QApplication
 
-    from gui.ui import theme
+    from . import theme
 
     running = theme.ensure()
     if scheme is not None and running is not None:
         running.set_choice(scheme, remember=False)
 
-    from gui.session import Session
-    from gui.ui.export import save_image
-    from gui.ui.main_window import MainWindow
+    from ..session import Session
+    from .export import save_image
+    from .main_window import MainWindow
 
     store = Store.open(session_path, read_only=True)
     session = Session(store)
@@ -76,8 +76,8 @@ def render_chart(
 ) -> None:
     """Render the export figure of the chart (title, names, zone, credit) to PNG or SVG."""
     _start()
-    from gui.session import Session
-    from gui.ui.export import ChartFigure, chart_png, chart_svg, dispose
+    from ..session import Session
+    from .export import ChartFigure, chart_png, chart_svg, dispose
 
     with Store.open(session_path, read_only=True) as store:
         session = Session(store)
@@ -105,8 +105,8 @@ def render_clip(
 ) -> int:
     """Render a replay clip, with a progress line on stderr when it is a terminal."""
     _start()
-    from gui.core.steps import deferred_interrupts, run_with_progress
-    from gui.ui.export import clip_steps
+    from ..core.steps import deferred_interrupts, run_with_progress
+    from .export import clip_steps
 
     steps = clip_steps(session_path, out, size, seconds, fps, range_ms)
     with deferred_interrupts() as stop_asked:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from gui.session import Session
-from gui.ui import fmt, theme
+from ..session import Session
+from . import fmt, theme
 
 TICK_MS = 40
 SLIDER_STEPS = 10_000

@@ -6,10 +6,10 @@ from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.core.analysis import CompetitorStats
-from gui.core.model import Competitor
-from gui.session import Session
-from gui.ui import fmt, forms, theme
+from ..core.analysis import CompetitorStats
+from ..core.model import Competitor
+from ..session import Session
+from . import fmt, forms, theme
 
 SOURCE_COLOURS = {"ok": "#2e7d32", "warn": "#a15c00", "error": "#b00020", "idle": "#666666"}
 

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import Competitor, SourceConfig
-from gui.core.specs import (
+from ..core.model import Competitor, SourceConfig
+from ..core.specs import (
     KINDS,
     PRESET_HELP,
     PRESETS,
@@ -32,7 +32,7 @@ from gui.core.specs import (
     parse_spec,
     secret_from_env,
 )
-from gui.ui import fmt, forms, settings
+from . import fmt, forms, settings
 
 KIND_NAMES = {
     "bluesky": "Bluesky followers",

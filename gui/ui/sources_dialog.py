@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import Competitor, SourceConfig
-from gui.core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
-from gui.ui import fmt, forms, settings
-from gui.ui.forms import HINT_STYLE
-from gui.ui.source_editor import (
+from ..core.model import Competitor, SourceConfig
+from ..core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
+from . import fmt, forms, settings
+from .forms import HINT_STYLE
+from .source_editor import (
     KIND_NAMES,
     MAX_INTERVAL_S,
     SECRET_LABELS,

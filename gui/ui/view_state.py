@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray
 
-from gui.ui import settings
-from gui.ui.event_log import KINDS
+from . import settings
+from .event_log import KINDS
 
 if TYPE_CHECKING:
-    from gui.ui.main_window import MainWindow
+    from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ times with a Z), then, in the same run and taking turns:
 * the baseline: the rows, parsed once into tuples in memory beforehand, go
   into a fresh session file (``Store.create``: the same table, indexes and
   trigger) with one bare ``executemany`` and a commit; only that is timed;
-* the import: ``python -m gui import SESSION FILE`` into another fresh session,
+* the import: ``python -m photofinish import SESSION FILE`` into another fresh session,
   as a subprocess, timed as a whole (start-up and the analysis at the end
   included).
 
@@ -42,18 +42,18 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gui.core.model import Competitor, Race  # noqa: E402
-from gui.core.store import Store  # noqa: E402
+from photofinish.core.model import Competitor, Race  # noqa: E402
+from photofinish.core.store import Store  # noqa: E402
 
 START_S = 1_767_225_600  # 2026-01-01T00:00Z
 HANDLES = ("alpha", "beta")
 BLOCK = 100_000  # seconds written at a time
-# ``python -m gui`` with the analysis after an import (refresh_derived) left out, to show
+# ``python -m photofinish`` with the analysis after an import (refresh_derived) left out, to show
 # how much of the import's time and memory is that analysis.
 NO_ANALYSIS = (
-    "import sys; import gui.core.operations as ops; "
+    "import sys; import photofinish.core.operations as ops; "
     "ops.refresh_derived = lambda store, result=None: None; "
-    "from gui.cli import main; sys.exit(main(sys.argv[1:]))"
+    "from photofinish.cli import main; sys.exit(main(sys.argv[1:]))"
 )
 # The statement of Store.insert_arrays: the same columns the import writes.
 BARE_INSERT = (
@@ -130,9 +130,9 @@ def bare(session: Path, rows: list[tuple[int, int, int, str]]) -> float:
 
 
 def run_import(session: Path, csv_path: Path, analysis: bool = True) -> tuple[float, int]:
-    """Seconds for ``python -m gui import`` as a whole, and its peak RSS in kilobytes."""
+    """Seconds for ``python -m photofinish import`` as a whole, and its peak RSS in kilobytes."""
     new_session(session)
-    how = ["-m", "gui"] if analysis else ["-c", NO_ANALYSIS]
+    how = ["-m", "photofinish"] if analysis else ["-c", NO_ANALYSIS]
     cmd = [sys.executable, *how, "import", str(session), str(csv_path)]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

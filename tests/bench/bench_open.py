@@ -38,10 +38,10 @@ def window_child(path: str) -> None:
     started = time.perf_counter()
     from PySide6.QtCore import QEvent, QObject
 
-    from gui.app import application
-    from gui.core.store import Store
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from photofinish.app import application
+    from photofinish.core.store import Store
+    from photofinish.session import Session
+    from photofinish.ui.main_window import MainWindow
 
     app = application()
     imported = time.perf_counter()
@@ -98,7 +98,16 @@ def main() -> int:
         for run in range(args.runs + 1):
             for key, path in sessions.items():
                 out = str(Path(tmp) / f"{key}.png")
-                cmd = [PYTHON, "-m", "gui", "screenshot", str(path), out, "--size", "1600x900"]
+                cmd = [
+                    PYTHON,
+                    "-m",
+                    "photofinish",
+                    "screenshot",
+                    str(path),
+                    out,
+                    "--size",
+                    "1600x900",
+                ]
                 seconds, rss, _ = run_child(cmd)
                 spawned = time.time()
                 _, wrss, text = run_child([PYTHON, __file__, "--window-child", str(path)])

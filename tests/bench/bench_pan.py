@@ -60,10 +60,10 @@ def pan_child(path: str, steps: int) -> None:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from gui.app import application
-    from gui.core.store import Store
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from photofinish.app import application
+    from photofinish.core.store import Store
+    from photofinish.session import Session
+    from photofinish.ui.main_window import MainWindow
 
     app = application()
     session = Session(Store.open(path, read_only=True))

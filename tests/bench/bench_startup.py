@@ -47,7 +47,7 @@ def main() -> int:
         commands = {
             "bare": [PYTHON, str(bare), str(Path(tmp) / "bare.png")],
             "screenshot": [
-                *(PYTHON, "-m", "gui", "screenshot", str(need(args.session))),
+                *(PYTHON, "-m", "photofinish", "screenshot", str(need(args.session))),
                 *(str(Path(tmp) / "shot.png"), "--size", "1600x900"),
             ],
         }

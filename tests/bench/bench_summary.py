@@ -49,7 +49,7 @@ def main() -> int:
         rss: dict[str, list[float]] = {k: [] for k in copies}
         for run in range(args.runs + 1):
             for key, path in copies.items():
-                seconds, peak, _ = run_child([PYTHON, "-m", "gui", "summary", str(path)])
+                seconds, peak, _ = run_child([PYTHON, "-m", "photofinish", "summary", str(path)])
                 if run == 0:
                     print(f"  first run ({key}, not counted): {seconds:.2f} s", flush=True)
                     continue

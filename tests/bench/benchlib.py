@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # the benchmarks import gui whether or not it is installed
+if str(ROOT) not in sys.path:  # for `tests.bench`; photofinish itself comes from the venv
     sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT / "data" / "race-2009.db"
 # The 10-million-reading session, built by make_session.py (seeded) on first use.

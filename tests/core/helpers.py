@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gui.core.analysis import Series, analyse
-from gui.core.model import Competitor, Race, Snapshot
+from photofinish.core.analysis import Series, analyse
+from photofinish.core.model import Competitor, Race, Snapshot
 
 MIN = 60_000
 

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gui.core.analysis import Series, as_of, detect_glitches
-from gui.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Snapshot
+from photofinish.core.analysis import Series, as_of, detect_glitches
+from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Snapshot
 from tests.core.helpers import MIN, run, snaps
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from gui.core.analysis import (
+from photofinish.core.analysis import (
     PENDING_REL,
     Glitch,
     Series,
@@ -15,8 +15,8 @@ from gui.core.analysis import (
     detect_glitches,
     rounding_step,
 )
-from gui.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
-from gui.core.store import Store
+from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
+from photofinish.core.store import Store
 from tests.core.helpers import MIN, comps, run, snaps
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from gui.core import files, operations
-from gui.core.files import atomic_file, atomic_path
-from gui.core.model import Competitor, Race, Snapshot
-from gui.core.operations import export_csv, export_csv_steps, import_file
-from gui.core.steps import run_steps
-from gui.core.store import Store
+from photofinish.core import files, operations
+from photofinish.core.files import atomic_file, atomic_path
+from photofinish.core.model import Competitor, Race, Snapshot
+from photofinish.core.operations import export_csv, export_csv_steps, import_file
+from photofinish.core.steps import run_steps
+from photofinish.core.store import Store
 
 
 def leftovers(folder: Path, name: str) -> list[str]:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gui.core import clip
-from gui.core.clip import (
+from photofinish.core import clip
+from photofinish.core.clip import (
     HOLD_LAST_MS,
     MAX_FRAMES,
     ClipError,
@@ -597,7 +597,7 @@ def test_writer_for_mp4(tmp_path, name):
 
 
 def test_finish_in_background_writes_while_yielding(tmp_path):
-    from gui.core.clip import finish_in_background
+    from photofinish.core.clip import finish_in_background
 
     out = tmp_path / "race.gif"
     writer = GifWriter(out, SIZE, 10)
@@ -611,7 +611,7 @@ def test_finish_in_background_writes_while_yielding(tmp_path):
 
 
 def test_finish_in_background_cancelled_leaves_nothing(tmp_path):
-    from gui.core.clip import finish_in_background
+    from photofinish.core.clip import finish_in_background
 
     out = tmp_path / "race.gif"
     big = (1280, 720)  # big enough that writing takes longer than the first look
@@ -625,7 +625,7 @@ def test_finish_in_background_cancelled_leaves_nothing(tmp_path):
 
 
 def test_finish_in_background_passes_failures_on(tmp_path):
-    from gui.core.clip import finish_in_background
+    from photofinish.core.clip import finish_in_background
 
     writer = GifWriter(tmp_path / "race.gif", SIZE, 10)  # no frames
     with pytest.raises(ClipError, match="no frames"):

@@ -14,14 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt  # a CommonMark renderer, to see what readers will see
 
-from gui.core.model import (
-    KIND_CROSSED,
-    KIND_NOTE,
-    ORIGIN_DERIVED,
-    ORIGIN_USER,
-    Event,
-)
-from gui.core.operations import (
+from photofinish.core.model import KIND_CROSSED, KIND_NOTE, ORIGIN_DERIVED, ORIGIN_USER, Event
+from photofinish.core.operations import (
     EVENT_COLUMNS,
     event_rows,
     export_events_csv,
@@ -30,7 +24,7 @@ from gui.core.operations import (
     md_link,
     zone_of,
 )
-from gui.core.store import Store
+from photofinish.core.store import Store
 
 LA = zone_of("America/Los_Angeles")
 CROSSED_MS = int(datetime(2009, 4, 17, 6, 13, tzinfo=UTC).timestamp() * 1000)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gui.core.importing import (
+from photofinish.core.importing import (
     SKIPPED_KEPT,
     ImportFileError,
     ImportReport,
@@ -20,9 +20,9 @@ from gui.core.importing import (
     read_batches,
     read_text,
 )
-from gui.core.model import Competitor, Race
-from gui.core.operations import import_file
-from gui.core.store import Store
+from photofinish.core.model import Competitor, Race
+from photofinish.core.operations import import_file
+from photofinish.core.store import Store
 
 
 @pytest.fixture
@@ -332,7 +332,7 @@ def test_small_random_files_agree_whatever_the_pieces(tmp_path, seed):
 
 
 def test_the_fast_path_reads_the_usual_rows_without_the_careful_parser(tmp_path, monkeypatch):
-    import gui.core.importing as importing
+    import photofinish.core.importing as importing
 
     def refuse(*args):
         raise AssertionError("the careful parser was asked")
@@ -399,7 +399,7 @@ def test_only_the_first_bad_lines_are_kept(store, tmp_path, capsys):
 
 
 def test_a_bad_line_deep_in_a_big_file_is_reported_with_its_number(store, tmp_path, monkeypatch):
-    from gui.core import operations
+    from photofinish.core import operations
 
     monkeypatch.setattr(operations, "IMPORT_BATCH", 7_000)
     lines = ["timestamp,competitor,count"]
@@ -430,7 +430,7 @@ def test_a_bad_line_deep_in_a_big_file_is_reported_with_its_number(store, tmp_pa
 
 
 def test_duplicates_in_the_same_batch_and_across_batches(store, tmp_path, monkeypatch):
-    from gui.core import operations
+    from photofinish.core import operations
 
     monkeypatch.setattr(operations, "IMPORT_BATCH", 3)
     rows = ["2009-04-17T06:13:00Z,aplusk,1"] * 4 + ["2009-04-17T06:13:01Z,aplusk,2"] * 4
@@ -440,7 +440,7 @@ def test_duplicates_in_the_same_batch_and_across_batches(store, tmp_path, monkey
 
 
 def test_stopping_early_keeps_the_batches_stored(store, tmp_path, monkeypatch):
-    from gui.core import operations
+    from photofinish.core import operations
 
     monkeypatch.setattr(operations, "IMPORT_BATCH", 1_000)
     rows = "".join(f"{1239948780 + i},aplusk,{i}\n" for i in range(80_000))

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from gui.core import analysis, blocks, lod
-from gui.core.analysis import Series, analyse, lead_series, settled_from
-from gui.core.model import Competitor, Race, Snapshot
-from gui.core.store import Store
+from photofinish.core import analysis, blocks, lod
+from photofinish.core.analysis import Series, analyse, lead_series, settled_from
+from photofinish.core.model import Competitor, Race, Snapshot
+from photofinish.core.store import Store
 
 START = 1_700_000_000_000
 
@@ -177,7 +177,7 @@ def test_a_settled_analysis_of_new_readings_equals_a_full_one():
 
 def test_a_settled_analysis_after_an_edit_in_the_past_equals_a_full_one():
     store = make_store(4000, seed=4)
-    from gui.core.operations import analyse_store, refresh_derived
+    from photofinish.core.operations import analyse_store, refresh_derived
 
     refresh_derived(store)
     early = int(store.series("b").at_ms[300])
@@ -237,7 +237,7 @@ def test_visible_lead_is_exact_where_the_range_is_small_and_true_where_it_is_lar
 
 
 def test_importing_older_readings_unsettles_what_they_change(tmp_path):
-    from gui.core.operations import analyse_store, import_file, refresh_derived
+    from photofinish.core.operations import analyse_store, import_file, refresh_derived
 
     store = make_store(3000, seed=6)
     refresh_derived(store)
@@ -255,7 +255,7 @@ def test_importing_older_readings_unsettles_what_they_change(tmp_path):
 
 
 def test_growing_series_reuse_their_buffer_without_touching_older_views():
-    from gui.core.analysis import _grown
+    from photofinish.core.analysis import _grown
 
     first = _grown(np.arange(3, dtype=np.int64), np.array([3, 4], dtype=np.int64))
     second = _grown(first, np.array([5], dtype=np.int64))

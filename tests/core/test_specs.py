@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from gui.core import replies, specs
-from gui.core.specs import (
+from photofinish.core import replies, specs
+from photofinish.core.specs import (
     KINDS,
     PRESET_HELP,
     USER_AGENT,
@@ -553,9 +553,9 @@ def test_specs_reexports_reply_reading():
     assert {"ReadingError", "extract_count"} <= set(specs.__all__)
 
 
-@pytest.mark.parametrize("first", ["gui.core.replies", "gui.core.specs"])
+@pytest.mark.parametrize("first", ["photofinish.core.replies", "photofinish.core.specs"])
 def test_either_module_imports_first(first):
-    code = f"import {first}; from gui.core.specs import ReadingError, extract_count"
+    code = f"import {first}; from photofinish.core.specs import ReadingError, extract_count"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

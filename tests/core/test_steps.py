@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from gui.core import steps as steps_module
-from gui.core.steps import progress_line, run_steps, run_with_progress
+from photofinish.core import steps as steps_module
+from photofinish.core.steps import progress_line, run_steps, run_with_progress
 
 CLEAR = "\r\x1b[2K"
 

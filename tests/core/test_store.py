@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from gui.core.model import Competitor, Event, Race, Snapshot
-from gui.core.store import SCHEMA_VERSION, SessionError, Store
+from photofinish.core.model import Competitor, Event, Race, Snapshot
+from photofinish.core.store import SCHEMA_VERSION, SessionError, Store
 
 
 def make(path: Path | None = None) -> Store:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gui.core.model import (
+from photofinish.core.model import (
     DEFAULT_COLOURS,
     ORIGIN_SOURCE,
     Competitor,
@@ -21,7 +21,7 @@ from gui.core.model import (
     Snapshot,
     SourceConfig,
 )
-from gui.core.store import SCHEMA_VERSION, SessionError, Store, inspect_file
+from photofinish.core.store import SCHEMA_VERSION, SessionError, Store, inspect_file
 
 OLD_EVENTS = """
 CREATE TABLE events_old (
@@ -335,7 +335,7 @@ def test_unreadable_options_give_no_base_url_and_a_warning(caplog):
         with store.write():
             store.db.execute("UPDATE sources SET options = '{not json' WHERE id = ?", [bad.id])
             store.db.execute("UPDATE sources SET options = '[1, 2]' WHERE id = ?", [odd.id])
-        with caplog.at_level(logging.WARNING, logger="gui.core.store"):
+        with caplog.at_level(logging.WARNING, logger="photofinish.core.store"):
             got = store.sources()
         assert [s.base_url for s in got] == [None, None]
         assert [s.spec for s in got] == ["bluesky:a.example.com", "bluesky:b.example.com"]
@@ -476,7 +476,7 @@ def test_add_event_with_a_refused_origin_raises_instead_of_returning_none():
 
 
 def test_a_colour_that_is_not_rrggbb_falls_back_with_a_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="gui.core.model"):
+    with caplog.at_level(logging.WARNING, logger="photofinish.core.model"):
         bad = Competitor("a", "Alice", "#ff0000; background: black", position=1)
         none_given = Competitor("b", "Bob", "", position=0)
         fine = Competitor("c", "Cy", "#A1b2C3")

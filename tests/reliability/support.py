@@ -55,8 +55,8 @@ EXE = Path(sys.executable).parent / "photofinish"
 
 def new_race(path: Path, title: str = "Race") -> Path:
     """A new session file racing alice against bob (the competitors the feeds write)."""
-    from gui.core.model import Competitor, Race
-    from gui.core.store import Store
+    from photofinish.core.model import Competitor, Race
+    from photofinish.core.store import Store
 
     Store.create(
         path,

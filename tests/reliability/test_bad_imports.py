@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.errors import ImportFileError
-from gui.core.model import Competitor, Race
-from gui.core.operations import import_file, summary
-from gui.core.store import Store
+from photofinish.core.errors import ImportFileError
+from photofinish.core.model import Competitor, Race
+from photofinish.core.operations import import_file, summary
+from photofinish.core.store import Store
 from tests.cli_support import run
 from tests.core.test_importing import write
 

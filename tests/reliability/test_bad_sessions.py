@@ -36,10 +36,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import app as app_module
-from gui.core.model import Snapshot
-from gui.core.store import SCHEMA_VERSION, Store
-from gui.ui import settings
+from photofinish import app as app_module
+from photofinish.core.model import Snapshot
+from photofinish.core.store import SCHEMA_VERSION, Store
+from photofinish.ui import settings
 from tests.cli_support import run
 from tests.conftest import ROOT
 from tests.ui import conftest as ui_fixtures
@@ -346,8 +346,8 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
 
 def child_main(good: str, bad: str) -> None:
     """The GUI part of one case in a child process: prints what :func:`attempt` found, as JSON."""
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from photofinish.session import Session
+    from photofinish.ui.main_window import MainWindow
 
     app_module.application()
     store = Store.open(Path(good))
@@ -447,7 +447,7 @@ def test_a_bad_session_on_the_command_line_is_one_line_and_exit_2(capsys, tmp_pa
     bad = case.make(_folder(tmp_path))
     before = state(bad)
     if kind == "no-permission" and not _reads_are_refused(tmp_path):
-        done = _run_unprivileged(["-m", "gui", "summary", str(bad)], tmp_path / "child")
+        done = _run_unprivileged(["-m", "photofinish", "summary", str(bad)], tmp_path / "child")
         code, out, err = done.returncode, done.stdout, done.stderr
     else:
         code, out, err = run(capsys, "summary", str(bad))

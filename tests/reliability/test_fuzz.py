@@ -27,11 +27,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gui.core.analysis import Series, analyse, settled_from
-from gui.core.errors import ImportFileError
-from gui.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
-from gui.core.operations import analyse_store, import_file, refresh_derived
-from gui.core.store import Store
+from photofinish.core.analysis import Series, analyse, settled_from
+from photofinish.core.errors import ImportFileError
+from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
+from photofinish.core.operations import analyse_store, import_file, refresh_derived
+from photofinish.core.store import Store
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -23,8 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PySide6.QtNetwork import QNetworkAccessManager
 
-from gui.core.specs import USER_AGENT, parse_spec
-from gui.sources.http import MAX_REDIRECTS, MAX_REPLY_BYTES, HttpPoller
+from photofinish.core.specs import USER_AGENT, parse_spec
+from photofinish.sources.http import MAX_REDIRECTS, MAX_REPLY_BYTES, HttpPoller
 from tests.reliability.support import LocalServer
 
 GIGABYTE = 1 << 30

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.operations import IMPORT_BATCH
-from gui.core.store import Store
+from photofinish.core.operations import IMPORT_BATCH
+from photofinish.core.store import Store
 from tests.reliability.support import EXE, Feeds, Recorder, new_race
 
 KILLS = 8
@@ -196,9 +196,9 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
 
 
 def test_a_window_opened_on_a_stopped_import_says_what_to_rerun(qtbot, tmp_path, big_csv):
-    from gui.core.operations import import_file_steps
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from photofinish.core.operations import import_file_steps
+    from photofinish.session import Session
+    from photofinish.ui.main_window import MainWindow
 
     session = _new_session(tmp_path / "stopped.pfrace")
     with Store.open(session) as store:

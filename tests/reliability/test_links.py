@@ -15,10 +15,10 @@ from PySide6.QtCore import SIGNAL, QEvent, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices, QHelpEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 
-from gui.core.model import KIND_NOTE, ORIGIN_USER, Competitor, Event, Race, Snapshot
-from gui.core.store import Store
-from gui.ui import event_log
-from gui.ui.note_dialog import safe_link
+from photofinish.core.model import KIND_NOTE, ORIGIN_USER, Competitor, Event, Race, Snapshot
+from photofinish.core.store import Store
+from photofinish.ui import event_log
+from photofinish.ui.note_dialog import safe_link
 
 T0 = 1_700_000_000_000
 
@@ -126,14 +126,14 @@ def linked_race(tmp_path):
 
 @pytest.fixture
 def linked_window(qtbot, linked_race, opened):
-    from gui.app import open_window
+    from photofinish.app import open_window
 
     window = open_window(linked_race, restore=False)
     window.resize(1600, 900)
     qtbot.waitExposed(window)
     window.live.stop()
     yield window
-    from gui.ui.notice import open_notices
+    from photofinish.ui.notice import open_notices
 
     for box in open_notices():  # before the window, their parent, is deleted
         box.close()
@@ -196,7 +196,7 @@ def test_hovering_and_tooltips_over_links_open_nothing(qtbot, linked_window, ope
 def test_selecting_and_keyboard_navigation_through_the_log_open_nothing(
     qtbot, linked_window, opened
 ):
-    from gui.ui.event_log import KEY_ROLE
+    from photofinish.ui.event_log import KEY_ROLE
 
     view = linked_window.log_panel.view
     rows = _note_rows(linked_window)
@@ -228,7 +228,7 @@ def test_selecting_and_keyboard_navigation_through_the_log_open_nothing(
 
 
 def test_double_clicking_a_note_edits_it_and_opens_no_link(qtbot, linked_window, opened):
-    from gui.ui.note_dialog import NoteDialog
+    from photofinish.ui.note_dialog import NoteDialog
 
     view = linked_window.log_panel.view
     row = _note_rows(linked_window)["good link"]

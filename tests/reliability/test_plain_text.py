@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import (
+from photofinish.core.model import (
     KIND_NOTE,
     ORIGIN_IMPORTED,
     ORIGIN_USER,
@@ -55,9 +55,9 @@ from gui.core.model import (
     Snapshot,
     SourceConfig,
 )
-from gui.core.source_state import STARTING
-from gui.core.store import Store
-from gui.session import Session
+from photofinish.core.source_state import STARTING
+from photofinish.core.store import Store
+from photofinish.session import Session
 
 RTL = "\u202e"
 
@@ -368,7 +368,7 @@ def hostile_race(path: Path, server: MarkupServer, display_tz: str = "America/Lo
 
 @pytest.fixture
 def hostile_window(qtbot, tmp_path, markup_server):
-    from gui.ui.main_window import MainWindow
+    from photofinish.ui.main_window import MainWindow
 
     path = hostile_race(tmp_path / "hostile.pfrace", markup_server)
     window = MainWindow(Session(Store.open(path)), replay=False, restore=False)
@@ -469,9 +469,9 @@ def test_cards_legend_axis_and_readout_hold_the_literal_names(hostile_window):
 
 
 def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from gui.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
-    from gui.ui.reading_dialog import ReadingDialog
-    from gui.ui.sources_dialog import SourcesDialog
+    from photofinish.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
+    from photofinish.ui.reading_dialog import ReadingDialog
+    from photofinish.ui.sources_dialog import SourcesDialog
 
     window = hostile_window
     session = window.session
@@ -523,7 +523,7 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
 
 
 def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from gui.ui.notice import open_notices
+    from photofinish.ui.notice import open_notices
 
     window = hostile_window
     # "Source not started" names the bad spec in the status bar.
@@ -550,7 +550,7 @@ def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_w
 
 
 def test_exported_pictures_and_clips_show_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from gui.ui.export import ChartFigure, ClipFrame, chart_svg, dispose, render_image
+    from photofinish.ui.export import ChartFigure, ClipFrame, chart_svg, dispose, render_image
 
     session = hostile_window.session
     figure = ChartFigure(session)
@@ -603,7 +603,7 @@ def test_pyqtgraph_text_items_given_html_escape_what_they_show(hostile_window):
 
 
 def test_a_zone_name_from_the_file_is_plain_text_in_the_window(qtbot, tmp_path, markup_server):
-    from gui.ui.main_window import MainWindow
+    from photofinish.ui.main_window import MainWindow
 
     path = hostile_race(tmp_path / "zone.pfrace", markup_server, display_tz=hostile("pfzone"))
     window = MainWindow(Session(Store.open(path, read_only=True)), replay=False, restore=False)
@@ -614,7 +614,7 @@ def test_a_zone_name_from_the_file_is_plain_text_in_the_window(qtbot, tmp_path, 
 
 
 def test_the_undo_menu_item_shows_a_note_as_written(hostile_window):
-    from gui.ui.commands import AddNote
+    from photofinish.ui.commands import AddNote
 
     window = hostile_window
     window.undo_stack.push(AddNote(window.session, T0, core("pfundo"), None, None))
@@ -623,7 +623,7 @@ def test_the_undo_menu_item_shows_a_note_as_written(hostile_window):
 
 
 def test_open_recent_shows_file_names_as_written(hostile_window, tmp_path):
-    from gui.ui import settings
+    from photofinish.ui import settings
 
     folder = tmp_path / "recent"
     folder.mkdir()

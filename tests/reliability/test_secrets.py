@@ -30,10 +30,10 @@ from urllib.parse import quote, quote_plus
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from gui.core.model import KIND_SOURCE, Competitor, Race, SourceConfig
-from gui.core.source_state import STARTING
-from gui.core.store import Store
-from gui.session import Session
+from photofinish.core.model import KIND_SOURCE, Competitor, Race, SourceConfig
+from photofinish.core.source_state import STARTING
+from photofinish.core.store import Store
+from photofinish.session import Session
 from tests.reliability.support import LocalServer
 from tests.reliability.test_plain_text import shown_texts
 
@@ -160,7 +160,7 @@ def github() -> Iterator[EchoGitHub]:
 @pytest.fixture
 def installed_logging():
     """The app's log (file and stderr) as the command line installs it; removed afterwards."""
-    from gui import logs
+    from photofinish import logs
 
     root = logging.getLogger()
     before, level = list(root.handlers), root.level
@@ -192,11 +192,11 @@ def _race(path: Path, github: EchoGitHub) -> Path:
 def test_tokens_appear_nowhere_after_recording_live_sources_and_exporting(
     qtbot, tmp_path, monkeypatch, capfd, caplog, github, installed_logging
 ):
-    from gui.cli import main
-    from gui.ui.main_window import MainWindow
-    from gui.ui.notice import open_notices
-    from gui.ui.settings import set_secret
-    from gui.ui.sources_dialog import SourcesDialog
+    from photofinish.cli import main
+    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.notice import open_notices
+    from photofinish.ui.settings import set_secret
+    from photofinish.ui.sources_dialog import SourcesDialog
 
     caplog.set_level(logging.DEBUG)
     session_path = _race(tmp_path / "race.pfrace", github)

@@ -23,9 +23,17 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.model import KIND_NOTE, ORIGIN_USER, Competitor, Event, Race, Snapshot, SourceConfig
-from gui.core.operations import export_csv, export_events_csv, import_file
-from gui.core.store import Store
+from photofinish.core.model import (
+    KIND_NOTE,
+    ORIGIN_USER,
+    Competitor,
+    Event,
+    Race,
+    Snapshot,
+    SourceConfig,
+)
+from photofinish.core.operations import export_csv, export_events_csv, import_file
+from photofinish.core.store import Store
 
 GUI = Path(__file__).resolve().parents[2] / "gui"
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.model import Competitor, Race, SourceConfig
-from gui.core.source_state import HELD
-from gui.core.store import Store, storage_problem
-from gui.session import Session
+from photofinish.core.model import Competitor, Race, SourceConfig
+from photofinish.core.source_state import HELD
+from photofinish.core.store import Store, storage_problem
+from photofinish.session import Session
 from tests.reliability.support import Feeds, Recorder, new_race
 
 
@@ -55,7 +55,7 @@ def _lines_written(feeds: Feeds) -> set[int]:
 @pytest.fixture
 def live_window(qtbot, tmp_path):
     """A window on a new race whose two competitors follow growing files."""
-    from gui.ui.main_window import MainWindow
+    from photofinish.ui.main_window import MainWindow
 
     path = tmp_path / "live.pfrace"
     store = Store.open(new_race(path, "Faults"))
@@ -146,7 +146,7 @@ def test_storage_problems_are_said_in_words(error, words):
 
 
 def test_a_write_waits_out_a_lock_held_past_the_busy_timeout(tmp_path, monkeypatch, caplog):
-    from gui.core import store as store_module
+    from photofinish.core import store as store_module
 
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "locked.pfrace"
@@ -166,7 +166,7 @@ def test_a_write_waits_out_a_lock_held_past_the_busy_timeout(tmp_path, monkeypat
 
 
 def test_a_lock_that_never_ends_is_an_error_after_the_retries(tmp_path, monkeypatch):
-    from gui.core import store as store_module
+    from photofinish.core import store as store_module
 
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "locked.pfrace"
@@ -204,12 +204,17 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
     try:
         session = disk / "rec.pfrace"
         new_race(session, "Full disk")
+        # A megabyte kept aside, so that removing the fillers frees room even when the
+        # recording itself used up the rest of the disk before the filler could.
+        reserve = disk / "reserve"
+        reserve.write_bytes(b"\0" * (1 << 20))
+        filler = disk / "filler"
+        filler.touch()
         with Feeds(tmp_path, pause_s=0.002) as feeds:
             recorder = Recorder(session, feeds)
             recorder.wait_for("stored")
             # Fill what is left of the disk.
-            filler = disk / "filler"
-            with filler.open("wb") as fh:
+            with filler.open("ab") as fh:
                 try:
                     while True:
                         fh.write(b"\0" * 65536)
@@ -220,6 +225,7 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
             assert "the disk is full" in paused, paused
             assert _integrity(session) == "ok"
             filler.unlink()
+            reserve.unlink()
             recorder.wait_for("resumed", timeout_s=60)
             time.sleep(1.5)
             err = recorder.finish()
@@ -234,7 +240,7 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
 
 def _full_on_second_batch(monkeypatch) -> list[int]:
     """The second batch of an import meets a full disk; returns the batch sizes seen."""
-    from gui.core import operations
+    from photofinish.core import operations
 
     real = operations._store_rows
     calls: list[int] = []
@@ -290,7 +296,8 @@ def test_an_import_that_meets_a_full_disk_keeps_whole_batches_and_says_so(
 def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "gui.ui.imports.notice", lambda parent, title, text, **kw: shown.append((title, text))
+        "photofinish.ui.imports.notice",
+        lambda parent, title, text, **kw: shown.append((title, text)),
     )
     before = window.session.store.snapshot_count()
     csv = _two_batches(tmp_path / "readings.csv")
@@ -311,7 +318,8 @@ def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, m
 
     shown = []
     monkeypatch.setattr(
-        "gui.ui.main_window.notice", lambda parent, title, text, **kw: shown.append((title, text))
+        "photofinish.ui.main_window.notice",
+        lambda parent, title, text, **kw: shown.append((title, text)),
     )
     conn = window.session.store.db.conn
     before = notes_in_file(window.session)

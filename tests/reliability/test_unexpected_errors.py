@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import app, logs
+from photofinish import app, logs
 
 TOKEN = "ghp_FAKEtoken0123456789abcdefABCDEF012345"
 
@@ -95,7 +95,7 @@ def test_the_log_file_rolls_over(tmp_path, monkeypatch):
         import logging
 
         for i in range(200):
-            logging.getLogger("gui.test").info("line %d of a long night of recording", i)
+            logging.getLogger("photofinish.test").info("line %d of a long night of recording", i)
     finally:
         logs.stop()
     assert path is not None

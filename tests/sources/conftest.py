@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from gui.core.model import Competitor, Race
-from gui.core.store import Store
+from photofinish.core.model import Competitor, Race
+from photofinish.core.store import Store
 
 
 @pytest.fixture
@@ -24,8 +24,8 @@ def race_store(tmp_path):
 @pytest.fixture
 def make_runner(qtbot, race_store):
     """A runner writing to ``race_store`` with quick retries and a short timeout."""
-    from gui.record import StoreSink
-    from gui.sources.runner import SourceRunner
+    from photofinish.record import StoreSink
+    from photofinish.sources.runner import SourceRunner
 
     made = []
 
@@ -53,6 +53,6 @@ def make_runner(qtbot, race_store):
 
 
 def race_store_zone(store: Store):
-    from gui.core.operations import zone_of
+    from photofinish.core.operations import zone_of
 
     return zone_of(store.race().display_tz)

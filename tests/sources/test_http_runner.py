@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from gui.core.analysis import detect_glitches
-from gui.core.model import KIND_SOURCE, ORIGIN_SOURCE, SourceConfig
-from gui.core.source_state import FAILING, OK, RETRYING
+from photofinish.core.analysis import detect_glitches
+from photofinish.core.model import KIND_SOURCE, ORIGIN_SOURCE, SourceConfig
+from photofinish.core.source_state import FAILING, OK, RETRYING
 
 PRESETS = [
     ("bluesky:alice.example.com", "/xrpc/app.bsky.actor.getProfile?actor=alice.example.com"),
@@ -255,8 +255,8 @@ def test_a_wrong_handle_is_failing_at_once_and_not_hammered(
 def test_keys_go_only_to_the_service_itself_or_this_computer(
     qtbot, services, race_store, make_runner
 ):
-    from gui.core.specs import parse_spec
-    from gui.sources.runner import secret_allowed
+    from photofinish.core.specs import parse_spec
+    from photofinish.sources.runner import secret_allowed
 
     assert secret_allowed(parse_spec("github-followers:octo"))
     assert secret_allowed(parse_spec("github-followers:octo", "https://api.github.com"))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from gui.core.model import Competitor, Race
-from gui.core.store import Store
+from photofinish.core.model import Competitor, Race
+from photofinish.core.store import Store
 
 EXE = Path(sys.executable).parent / "photofinish"
 
@@ -109,8 +109,8 @@ def test_bad_feeds_are_refused_before_anything_runs(session_file, services, caps
 
 
 def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, services):
-    from gui.app import load_session
-    from gui.ui.main_window import MainWindow
+    from photofinish.app import load_session
+    from photofinish.ui.main_window import MainWindow
 
     session = load_session(session_file)
     window = MainWindow(session, replay=False, restore=False)
@@ -129,9 +129,9 @@ def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, se
 
 
 def test_a_window_opened_while_recording_does_not_poll_too(qtbot, session_file, services):
-    from gui.app import load_session
-    from gui.core.model import SourceConfig
-    from gui.ui.main_window import MainWindow
+    from photofinish.app import load_session
+    from photofinish.core.model import SourceConfig
+    from photofinish.ui.main_window import MainWindow
 
     with Store.open(session_file) as store:
         store.save_source(
@@ -176,7 +176,7 @@ def test_a_second_recorder_is_refused(session_file, capsys):
 
 
 def test_base_url_applies_to_the_presets_only(session_file, tmp_path):
-    from gui.record import plan_feeds
+    from photofinish.record import plan_feeds
 
     with Store.open(session_file) as store:
         configs, _ = plan_feeds(

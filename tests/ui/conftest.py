@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from gui.core.store import Store
-from gui.session import Session
+from photofinish.core.store import Store
+from photofinish.session import Session
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def sample_session(tmp_path, sample_path):
 
 @pytest.fixture
 def window(qtbot, sample_session):
-    from gui.ui.main_window import MainWindow
+    from photofinish.ui.main_window import MainWindow
 
     win = MainWindow(sample_session, replay=False)
     qtbot.addWidget(win)
@@ -38,8 +38,8 @@ def _close_app_windows():
     yield
     from PySide6.QtWidgets import QApplication
 
-    from gui import app as app_module
-    from gui.ui.notice import open_notices
+    from photofinish import app as app_module
+    from photofinish.ui.notice import open_notices
 
     for window in list(app_module._windows):
         window.close()

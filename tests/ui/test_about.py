@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QPushButton, QWidget
 
-from gui import paths
-from gui.ui import about
-from gui.ui.about import show_about
+from photofinish import paths
+from photofinish.ui import about
+from photofinish.ui.about import show_about
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_only_the_link_line_is_rich_text(dialog):
 
 
 def test_the_app_window_icon_is_the_svg(qapp):
-    from gui.app import application
+    from photofinish.app import application
 
     icon = application().windowIcon()
     assert not icon.isNull()

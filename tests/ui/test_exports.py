@@ -10,9 +10,9 @@ from PIL import Image
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QPushButton
 
-from gui.core import operations
-from gui.core.store import Store
-from gui.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
+from photofinish.core import operations
+from photofinish.core.store import Store
+from photofinish.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
 
 SVG = "{http://www.w3.org/2000/svg}"
 AT_FINISH = (1239922800.0, 1239950000.0)  # 16 Apr 2009 23:00 UTC to 17 Apr 06:33 UTC
@@ -188,7 +188,7 @@ def test_copy_chart_puts_the_picture_on_the_clipboard(window):
 def test_an_unwritable_target_gives_a_message_and_leaves_nothing(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
     )
     missing = tmp_path / "no such folder" / "chart.png"
     assert not window.exports.export_chart(missing)
@@ -198,7 +198,7 @@ def test_an_unwritable_target_gives_a_message_and_leaves_nothing(window, tmp_pat
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("gui.core.files.os.replace", full)
+    monkeypatch.setattr("photofinish.core.files.os.replace", full)
     out = tmp_path / "chart.svg"
     assert not window.exports.export_chart(out)
     assert "No space left on device" in shown[-1]
@@ -287,18 +287,18 @@ def test_a_cancelled_mp4_stops_ffmpeg_and_leaves_nothing(window, qtbot, tmp_path
 def test_an_impossible_clip_is_refused_with_a_reason(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
     )
     assert window.exports.export_clip(tmp_path / "x.avi", 2, 10, (640, 360)) is None
     assert ".gif or .mp4" in shown[-1]
-    monkeypatch.setattr("gui.core.clip.find_ffmpeg", lambda: None)
+    monkeypatch.setattr("photofinish.core.clip.find_ffmpeg", lambda: None)
     assert window.exports.export_clip(tmp_path / "x.mp4", 2, 10, (640, 360)) is None
     assert "ffmpeg" in shown[-1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["race.db"]
 
 
 def test_the_export_dialog_offers_range_and_size(window, qtbot):
-    from gui.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
+    from photofinish.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
 
     dialog = ExportDialog(KIND_PNG, "a – b", "c – d", (1000, 500), window)
     qtbot.addWidget(dialog)
@@ -321,7 +321,7 @@ def test_the_export_dialog_offers_range_and_size(window, qtbot):
 
 def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypatch):
     """The menu path: options dialog (accepted as it opens), then the save dialog."""
-    from gui.ui.export_dialog import ExportDialog
+    from photofinish.ui.export_dialog import ExportDialog
 
     asked = []
 
@@ -330,7 +330,7 @@ def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypat
         suffix = filters.split("*")[1].split(")")[0]
         return str(tmp_path / f"out{len(asked)}{suffix}"), filters
 
-    monkeypatch.setattr("gui.ui.exports.QFileDialog.getSaveFileName", save_name)
+    monkeypatch.setattr("photofinish.ui.exports.QFileDialog.getSaveFileName", save_name)
     monkeypatch.setattr(ExportDialog, "exec", lambda self: 1)
     ex = window.exports
     for act in (ex.chart_png_action, ex.chart_svg_action, ex.window_png_action):
@@ -419,13 +419,13 @@ def test_hostile_legend_and_colours_stay_plain(window):
 def test_an_exporter_failure_is_a_message_not_a_traceback(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "gui.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
     )
 
     def broken(*args, **kwargs):
         raise ValueError("not enough values to unpack")
 
-    monkeypatch.setattr("gui.ui.exports.chart_svg", broken)
+    monkeypatch.setattr("photofinish.ui.exports.chart_svg", broken)
     out = tmp_path / "chart.svg"
     assert not window.exports.export_chart(out)
     assert "ValueError: not enough values to unpack" in shown[-1]

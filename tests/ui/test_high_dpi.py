@@ -29,7 +29,7 @@ def _shot(tmp_path: Path, scale: float, scheme: str = "light") -> Image.Image:
         [
             sys.executable,
             "-m",
-            "gui",
+            "photofinish",
             "screenshot",
             str(ROOT / "data" / "race-2009.db"),
             str(out),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from gui.core.model import Competitor, Race, Snapshot, SourceConfig
-from gui.core.store import Store
-from gui.session import Session
+from photofinish.core.model import Competitor, Race, Snapshot, SourceConfig
+from photofinish.core.store import Store
+from photofinish.session import Session
 
 T0 = 1_795_000_000_000
 
@@ -23,7 +23,7 @@ def live_window(qtbot, tmp_path, services):
         SourceConfig("alice", "bluesky:alice.example.com", 1, True, services.base_url)
     )
     store.save_source(SourceConfig("bob", "github-followers:bob", 1, True, services.base_url))
-    from gui.ui.main_window import MainWindow
+    from photofinish.ui.main_window import MainWindow
 
     win = MainWindow(Session(store), replay=False, restore=False)
     win.live.runner.retry_base_s = 0.05
@@ -113,7 +113,7 @@ def test_sources_dialog_saves_and_restarts(qtbot, live_window, services, monkeyp
         def changed_secrets(self):
             return []
 
-    monkeypatch.setattr("gui.ui.sources_dialog.SourcesDialog", FakeDialog)
+    monkeypatch.setattr("photofinish.ui.sources_dialog.SourcesDialog", FakeDialog)
     win.live.edit_sources()
     stored = store.sources()
     assert [(s.handle, s.spec, s.enabled) for s in stored] == [
@@ -168,7 +168,7 @@ def test_a_jump_shows_as_provisional_until_the_next_reading(qtbot, window):
 
 
 def test_readings_within_a_frame_are_analysed_together(qtbot, window):
-    from gui.session import FRAME_MS
+    from photofinish.session import FRAME_MS
 
     session = window.session
     s = session.series["aplusk"]

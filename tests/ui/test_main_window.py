@@ -6,11 +6,11 @@ import hashlib
 
 from PySide6.QtCore import Qt
 
-from gui.core.model import Competitor, Event, Race, Snapshot
-from gui.core.store import Store
-from gui.session import Session
-from gui.ui.event_log import KEY_ROLE
-from gui.ui.main_window import MainWindow, replay_plan
+from photofinish.core.model import Competitor, Event, Race, Snapshot
+from photofinish.core.store import Store
+from photofinish.session import Session
+from photofinish.ui.event_log import KEY_ROLE
+from photofinish.ui.main_window import MainWindow, replay_plan
 
 CROSS_MS = 1239948780000  # 2009-04-17 06:13 UTC
 

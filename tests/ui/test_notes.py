@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDesktopServices, QKeySequence
 
-from gui.core.model import KIND_NOTE, ORIGIN_USER
-from gui.ui import event_log
-from gui.ui.main_window import ADD_NOTE_SHORTCUT
-from gui.ui.note_dialog import safe_link
+from photofinish.core.model import KIND_NOTE, ORIGIN_USER
+from photofinish.ui import event_log
+from photofinish.ui.main_window import ADD_NOTE_SHORTCUT
+from photofinish.ui.note_dialog import safe_link
 
 HOSTILE = "<b>bold</b> <script>alert(1)</script> &amp; <img src=x>"
 GLITCH_AT_MS = 1239946320000  # cnnbrk's 1,998,130 at 2009-04-17 05:32 UTC
@@ -285,7 +285,7 @@ def test_export_log_from_the_window(window, qtbot, tmp_path):
 def test_read_only_session_disables_every_edit(qtbot, tmp_path, sample_path):
     import shutil
 
-    from gui.app import open_window
+    from photofinish.app import open_window
 
     copy = tmp_path / "ro.db"
     shutil.copyfile(sample_path, copy)

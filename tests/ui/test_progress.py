@@ -16,12 +16,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog, QPushButton
 
-from gui import app as app_module
-from gui.core import importing, operations
-from gui.core.model import Competitor, Race, Snapshot
-from gui.core.store import Store
-from gui.ui import progress
-from gui.ui.progress import StepJob
+from photofinish import app as app_module
+from photofinish.core import importing, operations
+from photofinish.core.model import Competitor, Race, Snapshot
+from photofinish.core.store import Store
+from photofinish.ui import progress
+from photofinish.ui.progress import StepJob
 
 
 class FakeClock:
@@ -188,7 +188,8 @@ def small_batches(monkeypatch, clock) -> Batches:
 def shown(monkeypatch) -> list[tuple[str, str]]:
     messages: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        "gui.ui.imports.notice", lambda parent, title, text, **kw: messages.append((title, text))
+        "photofinish.ui.imports.notice",
+        lambda parent, title, text, **kw: messages.append((title, text)),
     )
     return messages
 
@@ -384,7 +385,7 @@ def test_cancelling_a_slow_open_leaves_no_window_and_the_file_as_it_was(
             cancel_button(dialog).click()
 
     QTimer.singleShot(0, click_cancel)  # runs once the open lets events in: the dialog is up
-    caplog.set_level(logging.INFO, logger="gui.ui.progress")
+    caplog.set_level(logging.INFO, logger="photofinish.ui.progress")
     assert app_module.open_window(path) is None
     assert app_module._windows == [] and app_module.window_for(path) is None
     assert open_dialog() is None
@@ -410,7 +411,7 @@ def test_a_small_file_opens_straight_through_without_a_dialog(qtbot, clock, tmp_
 
 
 def test_a_bad_file_is_still_refused_with_its_reason(qtbot, tmp_path):
-    from gui.core.store import SessionError
+    from photofinish.core.store import SessionError
 
     bad = tmp_path / "notes.pfrace"
     bad.write_text("not a session")
@@ -421,7 +422,7 @@ def test_a_bad_file_is_still_refused_with_its_reason(qtbot, tmp_path):
 
 def test_clip_export_is_heard_while_the_race_loads(qtbot, sample_path, tmp_path):
     """The clip reads the race a competitor at a time, so the dialog and Cancel get a turn."""
-    from gui.ui.export import clip_steps
+    from photofinish.ui.export import clip_steps
 
     out = tmp_path / "clip.gif"
     steps = clip_steps(sample_path, out, (480, 270), 2.0, 4)

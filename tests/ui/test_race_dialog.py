@@ -7,9 +7,9 @@ from PySide6.QtCore import QByteArray, QPoint, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QDialog, QLineEdit, QWidget
 
-from gui.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
-from gui.ui import fmt, race_dialog
-from gui.ui.race_dialog import PALETTE, RaceDialog
+from photofinish.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
+from photofinish.ui import fmt, race_dialog
+from photofinish.ui.race_dialog import PALETTE, RaceDialog
 
 # Typing a zone opens the completer's popup, which the offscreen platform cannot
 # give the keyboard to; it says so in a warning that is harmless here.

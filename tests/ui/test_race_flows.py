@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QToolButton
 
-from gui import app as app_module
-from gui.core.store import Store
-from gui.ui import theme
+from photofinish import app as app_module
+from photofinish.core.store import Store
+from photofinish.ui import theme
 
 
 def fill_new_race(dialog, qtbot) -> None:
@@ -119,7 +119,7 @@ def test_create_watch_note_close_and_reopen_from_recent(qtbot, tmp_path, monkeyp
     """The whole story: nothing the user did is lost between two runs."""
     import shutil
 
-    from gui.core.model import Competitor, Race, Snapshot
+    from photofinish.core.model import Competitor, Race, Snapshot
 
     target = tmp_path / "evening.pfrace"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))

@@ -14,10 +14,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui import app as app_module
-from gui.core.model import Snapshot
-from gui.core.store import Store
-from gui.ui import settings
+from photofinish import app as app_module
+from photofinish.core.model import Snapshot
+from photofinish.core.store import Store
+from photofinish.ui import settings
 
 START_MS = 1239926400000  # 2009-04-17 00:00 UTC
 END_MS = 1239940800000  # 2009-04-17 04:00 UTC
@@ -267,8 +267,8 @@ def test_bad_file_from_the_command_line_window_path_is_one_line(qtbot, tmp_path)
 
 def test_a_writable_file_opened_read_only_on_purpose_shows_no_banner(qtbot, copies):
     """The headless screenshot opens files read-only; its picture must not claim they are."""
-    from gui.session import Session
-    from gui.ui.main_window import MainWindow
+    from photofinish.session import Session
+    from photofinish.ui.main_window import MainWindow
 
     path = copies("pic.db")
     store = Store.open(path, read_only=True)

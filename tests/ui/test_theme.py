@@ -9,8 +9,8 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PySide6.QtWidgets import QWidget
 
-from gui.core.model import DEFAULT_COLOURS
-from gui.ui import settings, theme
+from photofinish.core.model import DEFAULT_COLOURS
+from photofinish.ui import settings, theme
 
 OKABE_ITO = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
 

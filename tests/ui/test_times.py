@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from gui.ui import fmt
-from gui.ui.event_log import EXACT_TIME_ROLE, TIME_REFRESH_MS
+from photofinish.ui import fmt
+from photofinish.ui.event_log import EXACT_TIME_ROLE, TIME_REFRESH_MS
 
 LA = ZoneInfo("America/Los_Angeles")
 CROSS_MS = 1239948780000  # Thu 16 Apr 2009 23:13 PDT: Kutcher reaches a million
@@ -162,7 +162,7 @@ def test_copies_and_exports_keep_exact_times(qtbot, window, tmp_path):
 
 
 def test_the_zone_is_named_wherever_times_are_shown(qtbot, window):
-    from gui.ui.reading_dialog import ReadingDialog
+    from photofinish.ui.reading_dialog import ReadingDialog
 
     session = window.session
     session.set_as_of(BEFORE_MS)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.core.model import SourceConfig
+from photofinish.core.model import SourceConfig
 
 # What a user operates: buttons (push, tool, check, radio), combo boxes, line edits,
 # spin boxes and date-time edits, sliders and text fields.
@@ -87,7 +87,7 @@ def test_every_control_in_the_main_window_has_a_tooltip(window):
 
 
 def test_every_control_in_the_race_dialogs_has_a_tooltip(qtbot, window):
-    from gui.ui.race_dialog import RaceDialog
+    from photofinish.ui.race_dialog import RaceDialog
 
     new = RaceDialog(window)
     qtbot.addWidget(new)
@@ -98,7 +98,7 @@ def test_every_control_in_the_race_dialogs_has_a_tooltip(qtbot, window):
 
 
 def test_every_control_in_the_note_and_reading_dialogs_has_a_tooltip(qtbot, window):
-    from gui.ui.reading_dialog import ReadingDialog
+    from photofinish.ui.reading_dialog import ReadingDialog
 
     session = window.session
     note = window.add_note()
@@ -110,7 +110,7 @@ def test_every_control_in_the_note_and_reading_dialogs_has_a_tooltip(qtbot, wind
 
 @pytest.mark.parametrize("kind", ["png", "svg", "clip"])
 def test_every_control_in_the_export_dialog_has_a_tooltip(qtbot, kind):
-    from gui.ui.export_dialog import ExportDialog
+    from photofinish.ui.export_dialog import ExportDialog
 
     dialog = ExportDialog(kind, "16 Apr 19:00 – 17 Apr 01:00 PDT", "the whole race", (800, 450))
     qtbot.addWidget(dialog)
@@ -118,7 +118,7 @@ def test_every_control_in_the_export_dialog_has_a_tooltip(qtbot, kind):
 
 
 def test_every_control_in_the_sources_dialogs_has_a_tooltip(qtbot, window):
-    from gui.ui.sources_dialog import SourcesDialog
+    from photofinish.ui.sources_dialog import SourcesDialog
 
     session = window.session
     sources = [
