@@ -16,8 +16,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from photofinish.core.jobs.analysis import refresh_derived  # noqa: E402
 from photofinish.core.model import KIND_NOTE, ORIGIN_IMPORTED, Competitor, Event, Race, Snapshot  # noqa: E402
-from photofinish.core.operations import refresh_derived  # noqa: E402
 from photofinish.core.store import Store  # noqa: E402
 
 OUT = HERE / "race-2009.db"

@@ -49,7 +49,7 @@ def application() -> QApplication:
     app.setDesktopFileName("photofinish")  # matches StartupWMClass in the .desktop entry
     from PySide6.QtGui import QIcon
 
-    from . import paths
+    from .core import paths
 
     # Drawn by Qt's SVG icon engine (QtSvg ships in PySide6-Essentials) at every size.
     app.setWindowIcon(QIcon(str(paths.resources_dir() / "photofinish.svg")))
@@ -82,7 +82,7 @@ def report_error(
     A burst of errors (one per frame, say) updates one notice instead of
     stacking boxes. Returns the notice (None without a QApplication).
     """
-    from . import logs
+    from .core import logs
 
     if issubclass(kind, KeyboardInterrupt):
         log.info("Interrupted inside a slot")

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import logs, paths
-from .core.errors import ImportFileError
+from .core import logs, paths
+from .core.importing.errors import ImportFileError
 from .core.model import Competitor, Race
 from .core.store import SessionError, Store
 
@@ -376,8 +376,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a file into a session, with progress on a terminal; Ctrl+C stops between batches."""
     import signal
 
-    from .core.importing import SKIPPED_KEPT, ImportReport
-    from .core.operations import import_file_steps, unfinished_import_text
+    from .core.importing.report import SKIPPED_KEPT, ImportReport
+    from .core.jobs.imports import import_file_steps
+    from .core.reports import unfinished_import_text
     from .core.steps import deferred_interrupts, run_with_progress
 
     report = ImportReport()
@@ -442,7 +443,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     """Print the race in numbers (a passing progress line on a terminal while it reads)."""
-    from .core.operations import analyse_store_steps, analysis_stages, summary, summary_text
+    from .core.jobs.analysis import analyse_store_steps, analysis_stages
+    from .core.jobs.summary import summary, summary_text
     from .core.steps import Steps, run_with_progress, stage_line
 
     with Store.open(args.session, read_only=True) as store:
@@ -464,12 +466,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export snapshots as CSV (progress on a terminal), or the event log as CSV or Markdown."""
     import signal
 
-    from .core.operations import (
-        export_csv_steps,
-        export_events_csv,
-        export_events_markdown,
-        zone_of,
-    )
+    from .core.jobs.exports import export_csv_steps, export_events_csv, export_events_markdown
+    from .core.model import zone_of
     from .core.steps import deferred_interrupts, run_with_progress
 
     fmt = args.format
@@ -515,7 +513,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[int, int] | None:
     """--range START END as UTC milliseconds, checked."""
-    from .core.importing import parse_timestamp
+    from .core.importing.values import parse_timestamp
 
     if texts is None:
         return None
@@ -530,8 +528,8 @@ def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     """Render the window, or just the chart, offscreen to PNG (or the chart to SVG)."""
-    from .core.importing import parse_timestamp
-    from .core.operations import zone_of
+    from .core.importing.values import parse_timestamp
+    from .core.model import zone_of
 
     fmt = args.format or ("svg" if Path(args.out).suffix.lower() == ".svg" else "png")
     if fmt == "svg" and not args.chart_only:
@@ -567,7 +565,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 def cmd_clip(args: argparse.Namespace) -> int:
     """Render a replay of the race into a GIF or MP4, with progress on a terminal."""
     from .core.clip import ClipError, check_clip
-    from .core.operations import zone_of
+    from .core.model import zone_of
 
     out = _writable_target(args.out)
     try:
@@ -652,7 +650,7 @@ def run_gui(args: argparse.Namespace) -> int:
     session = Path(args.session) if args.session else paths.demo_session()
     replay = not args.no_replay and args.session is None
     if not has_display():
-        from .core.operations import summary, summary_text
+        from .core.jobs.summary import summary, summary_text
 
         print(
             "photofinish: no display found (DISPLAY and WAYLAND_DISPLAY are unset); "

@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from .core import paths
 
 APP_ID = "photofinish"  # the .desktop file's name, the icon's name and the window's WM class
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")  # Exec arguments holding one of these are quoted

@@ -14,9 +14,9 @@ from typing import TextIO
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
-from .core.model import Event, Snapshot, SourceConfig, iso_utc
-from .core.operations import refresh_derived, zone_of
-from .core.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
+from .core.jobs.analysis import refresh_derived
+from .core.live.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
+from .core.model import Event, Snapshot, SourceConfig, iso_utc, zone_of
 from .core.store import Store
 from .sources.runner import SourceRunner, effective_interval, secret_allowed
 from .ui.settings import secret_for

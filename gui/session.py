@@ -9,7 +9,9 @@ from collections.abc import Generator
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .core.analysis import RaceAnalysis, Series, Settled, analyse, fingerprint, settled_from
+from .core.analysis.race import analyse, fingerprint, settled_from
+from .core.analysis.result import RaceAnalysis
+from .core.jobs.analysis import refresh_derived
 from .core.model import (
     BY_USER,
     KIND_NOTE,
@@ -19,9 +21,11 @@ from .core.model import (
     Competitor,
     Event,
     Race,
+    Settled,
     Snapshot,
+    zone_of,
 )
-from .core.operations import refresh_derived, zone_of
+from .core.series import Series
 from .core.steps import Progress, run_steps
 from .core.store import SessionError, Store
 

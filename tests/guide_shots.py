@@ -38,7 +38,7 @@ def main() -> int:
 
 def _render(tmp: Path) -> int:
     from photofinish.app import application
-    from photofinish.core.importing import parse_timestamp
+    from photofinish.core.importing.values import parse_timestamp
     from photofinish.core.store import Store
     from photofinish.session import Session
     from photofinish.ui import theme

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 
-from photofinish.core.operations import analyse_store
+from photofinish.core.jobs.analysis import analyse_store
 from photofinish.core.store import Store
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ import weakref
 import numpy as np
 from tsdownsample import M4Downsampler
 
-from .analysis import as_of, lead_series
+from .analysis.lead import as_of, lead_series
 
 # M4 keeps four readings per pixel column (first, lowest, highest, last); drawn
 # at two columns to a pixel they make the same picture, with half the line

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Flags a snapshot can carry. An empty flag means nobody has decided yet and
 # the automatic glitch detector judges the reading.
@@ -135,3 +136,37 @@ def datetime_to_ms(dt: datetime) -> int:
     if dt.tzinfo is None:
         raise ValueError("naive datetime")
     return round(dt.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """The moment one defined leader gave way to the other."""
+
+    at_ms: int
+    leader: str
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What an earlier analysis of everything stored settled for good.
+
+    Glitch decisions (stored with the readings, see ``Series.auto``) and lead
+    changes before ``until_ms`` cannot change unless older readings change;
+    the store lowers ``until_ms`` when they do. An analysis given this only
+    works out what happened after it.
+    """
+
+    until_ms: int
+    lead_changes: tuple[LeadChange, ...] = ()
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """The named IANA zone, or UTC when the name is unknown."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+SnapshotRow = tuple[int, int, int, str]
+"""A reading ready for the store: competitor id, UTC milliseconds, count, source."""

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal, Slot
 
-from ..core.follow import FileFollower, FollowError
-from ..core.specs import SourceSpec
+from ..core.live.follow import FileFollower, FollowError
+from ..core.live.specs import SourceSpec
 
 log = logging.getLogger(__name__)
 

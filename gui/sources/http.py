@@ -9,16 +9,9 @@ from urllib.parse import urljoin, urlsplit
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
-from ..core.retry import RetryPolicy
-from ..core.specs import (
-    USER_AGENT,
-    ReadingError,
-    SourceSpec,
-    extract_count,
-    redact,
-    redact_bytes,
-    request_for,
-)
+from ..core.live.replies import ReadingError, extract_count
+from ..core.live.retry import RetryPolicy
+from ..core.live.specs import USER_AGENT, SourceSpec, redact, redact_bytes, request_for
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager
 
-from ..core.importing import ParsedRow
+from ..core.importing.report import ParsedRow
+from ..core.live.source_state import SourceStatus
+from ..core.live.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
 from ..core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
-from ..core.source_state import SourceStatus
-from ..core.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
 from ..core.store import SessionError, storage_problem
 from .file import FilePoller
 from .http import TIMEOUT_MS, HttpPoller

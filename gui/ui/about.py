@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import paths
+from ..core import paths
 
 APP_NAME = "Photo Finish"
 SUMMARY = (

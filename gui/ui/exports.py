@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from ..core import operations
 from ..core.clip import ClipError, check_clip
+from ..core.jobs import exports as data_exports
 from ..core.steps import Steps
 from ..core.store import Store
 from . import fmt, settings
@@ -169,7 +169,7 @@ class Exports(QObject):
 
         def steps() -> Steps:
             with Store.open(path, read_only=True) as store:  # type: ignore[arg-type]
-                return (yield from operations.export_csv_steps(store, target))
+                return (yield from data_exports.export_csv_steps(store, target))
 
         return self._run("Export Snapshots", "Writing snapshots", "rows", steps(), target)
 
@@ -181,9 +181,9 @@ class Exports(QObject):
         target = Path(target)
         try:
             if kind == "md":
-                n = operations.export_events_markdown(events, s.zone, names, target, s.race.title)
+                n = data_exports.export_events_markdown(events, s.zone, names, target, s.race.title)
             else:
-                n = operations.export_events_csv(events, s.zone, names, target)
+                n = data_exports.export_events_csv(events, s.zone, names, target)
         except OSError as exc:
             self._failed("Could not export the log", target, exc)
             return None

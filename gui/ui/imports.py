@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from ..core.errors import ImportFileError
+from ..core.importing.errors import ImportFileError
 from ..core.steps import Progress, size_text
 from . import fmt
 from .notice import notice
@@ -28,7 +28,7 @@ from .progress import StepJob, failure_text
 if TYPE_CHECKING:
     from collections.abc import Generator
 
-    from ..core.importing import ImportReport
+    from ..core.importing.report import ImportReport
     from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Imports(QObject):
         The job's ``wait()`` runs it to its end and gives the report (None when
         it was refused, stopped or cancelled).
         """
-        from ..core.importing import ImportReport
+        from ..core.importing.report import ImportReport
 
         w = self.window()
         path = Path(path)
@@ -108,7 +108,7 @@ class Imports(QObject):
     def _steps(
         self, path: Path, report: ImportReport, stage: list[str]
     ) -> Generator[Progress, None, ImportReport]:
-        from ..core.operations import import_file_steps
+        from ..core.jobs.imports import import_file_steps
 
         session = self.window().session
         steps = import_file_steps(session.store, path, report, analyse=False)
@@ -177,7 +177,7 @@ class Imports(QObject):
 
     def _kept(self, path: Path) -> str:
         """What an import that stopped early stored, and what to do next."""
-        from ..core.operations import unfinished_import_text
+        from ..core.reports import unfinished_import_text
 
         key = str(path.resolve())
         try:

@@ -10,8 +10,8 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
+from ..core.live.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
 from ..core.model import Snapshot
-from ..core.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
 from ..record import recorder_elsewhere
 from ..sources.runner import SourceRunner
 from . import commands, fmt

@@ -398,7 +398,7 @@ class MainWindow(QMainWindow):
 
     def _mention_unfinished_imports(self) -> None:
         """Say so when an import into this file was killed or stopped before its end."""
-        from ..core.operations import unfinished_import_text
+        from ..core.reports import unfinished_import_text
 
         try:
             unfinished = self.session.store.unfinished_imports()
@@ -784,7 +784,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_open_sample(self) -> None:
-        from .. import paths
+        from ..core import paths
         from ..core.store import SessionError
 
         try:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.analysis import CompetitorStats
+from ..core.analysis.result import CompetitorStats
 from ..core.model import Competitor
 from ..session import Session
 from . import fmt, forms, theme

@@ -12,8 +12,8 @@ from pathlib import Path
 import platformdirs
 from PySide6.QtCore import QSettings
 
-from .. import logs
-from ..paths import APP
+from ..core import logs
+from ..core.paths import APP
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def secret(name: str) -> str:
 
 def secret_for(name: str) -> str:
     """A secret from the environment (it wins), else from the settings file."""
-    from ..core.specs import secret_from_env
+    from ..core.live.specs import secret_from_env
 
     return secret_from_env(name) or secret(name)
 

@@ -22,8 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.model import Competitor, SourceConfig
-from ..core.specs import (
+from ..core.live.specs import (
     KINDS,
     PRESET_HELP,
     PRESETS,
@@ -32,6 +31,7 @@ from ..core.specs import (
     parse_spec,
     secret_from_env,
 )
+from ..core.model import Competitor, SourceConfig
 from . import fmt, forms, settings
 
 KIND_NAMES = {

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.live.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
 from ..core.model import Competitor, SourceConfig
-from ..core.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
 from . import fmt, forms, settings
 from .forms import HINT_STYLE
 from .source_editor import (

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from photofinish.core.jobs.analysis import refresh_derived  # noqa: E402
 from photofinish.core.model import Competitor, Race  # noqa: E402
-from photofinish.core.operations import refresh_derived  # noqa: E402
 from photofinish.core.store import Store  # noqa: E402
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00Z

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from photofinish.core.analysis import Series, analyse
+from photofinish.core.analysis.race import analyse
 from photofinish.core.model import Competitor, Race, Snapshot
+from photofinish.core.series import Series
 
 MIN = 60_000
 

@@ -6,8 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from photofinish.core.analysis import Series, as_of, detect_glitches
+from photofinish.core.analysis.glitches import detect_glitches
+from photofinish.core.analysis.lead import as_of
 from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Snapshot
+from photofinish.core.series import Series
 from tests.core.helpers import MIN, run, snaps
 
 

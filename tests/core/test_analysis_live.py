@@ -7,15 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from photofinish.core.analysis import (
-    PENDING_REL,
-    Glitch,
-    Series,
-    analyse,
-    detect_glitches,
-    rounding_step,
-)
+from photofinish.core.analysis.glitches import PENDING_REL, detect_glitches, rounding_step
+from photofinish.core.analysis.race import analyse
+from photofinish.core.analysis.result import Glitch
 from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
+from photofinish.core.series import Series
 from photofinish.core.store import Store
 from tests.core.helpers import MIN, comps, run, snaps
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.core import files, operations
+from photofinish.core import files
 from photofinish.core.files import atomic_file, atomic_path
+from photofinish.core.jobs import exports as data_exports
+from photofinish.core.jobs.exports import export_csv, export_csv_steps
+from photofinish.core.jobs.imports import import_file
 from photofinish.core.model import Competitor, Race, Snapshot
-from photofinish.core.operations import export_csv, export_csv_steps, import_file
 from photofinish.core.steps import run_steps
 from photofinish.core.store import Store
 
@@ -240,7 +242,7 @@ def out_dir(tmp_path):
 
 
 def test_export_csv_steps_progress_and_result(store, out_dir, monkeypatch):
-    monkeypatch.setattr(operations, "EXPORT_STEP_ROWS", 2)
+    monkeypatch.setattr(data_exports, "EXPORT_STEP_ROWS", 2)
     target = out_dir / "snapshots.csv"
     gen = export_csv_steps(store, target)
     progress = []
@@ -306,7 +308,7 @@ def test_export_csv_of_an_empty_session(tmp_path, out_dir):
 
 
 def test_export_csv_closed_midway_leaves_nothing(store, out_dir, monkeypatch):
-    monkeypatch.setattr(operations, "EXPORT_STEP_ROWS", 2)
+    monkeypatch.setattr(data_exports, "EXPORT_STEP_ROWS", 2)
     target = out_dir / "snapshots.csv"
     gen = export_csv_steps(store, target)
     assert next(gen) == (0, 7)
@@ -319,7 +321,7 @@ def test_export_csv_closed_midway_leaves_nothing(store, out_dir, monkeypatch):
 
 
 def test_export_csv_closed_midway_keeps_the_old_file(store, out_dir, monkeypatch):
-    monkeypatch.setattr(operations, "EXPORT_STEP_ROWS", 3)
+    monkeypatch.setattr(data_exports, "EXPORT_STEP_ROWS", 3)
     target = out_dir / "snapshots.csv"
     target.write_text("old export\n")
     gen = export_csv_steps(store, target)

@@ -14,14 +14,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt  # a CommonMark renderer, to see what readers will see
 
-from photofinish.core.model import KIND_CROSSED, KIND_NOTE, ORIGIN_DERIVED, ORIGIN_USER, Event
-from photofinish.core.operations import (
+from photofinish.core.jobs.exports import (
     EVENT_COLUMNS,
     event_rows,
     export_events_csv,
     export_events_markdown,
     md_escape,
     md_link,
+)
+from photofinish.core.model import (
+    KIND_CROSSED,
+    KIND_NOTE,
+    ORIGIN_DERIVED,
+    ORIGIN_USER,
+    Event,
     zone_of,
 )
 from photofinish.core.store import Store

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from photofinish.core.follow import FileFollower, FileMissing, FollowError, FollowResult
+from photofinish.core.live.follow import FileFollower, FileMissing, FollowError, FollowResult
 
 UTC = ZoneInfo("UTC")
 HEADER = "timestamp,competitor,count\n"

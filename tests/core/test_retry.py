@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from photofinish.core.retry import MAX_WAIT_S, RetryPolicy, rate_limit_reset_s, retry_after_s
+from photofinish.core.live.retry import MAX_WAIT_S, RetryPolicy, rate_limit_reset_s, retry_after_s
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp()
 

@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from photofinish.core import analysis, blocks, lod
-from photofinish.core.analysis import Series, analyse, lead_series, settled_from
+from photofinish.core import lod
+from photofinish.core.analysis import glitches, stats
+from photofinish.core.analysis import lead as lead_module
+from photofinish.core.analysis.lead import lead_series
+from photofinish.core.analysis.race import analyse, fingerprint, settled_from
 from photofinish.core.model import Competitor, Race, Snapshot
-from photofinish.core.store import Store
+from photofinish.core.series import Series
+from photofinish.core.store import Store, blocks
 
 START = 1_700_000_000_000
 
@@ -177,7 +181,7 @@ def test_a_settled_analysis_of_new_readings_equals_a_full_one():
 
 def test_a_settled_analysis_after_an_edit_in_the_past_equals_a_full_one():
     store = make_store(4000, seed=4)
-    from photofinish.core.operations import analyse_store, refresh_derived
+    from photofinish.core.jobs.analysis import analyse_store, refresh_derived
 
     refresh_derived(store)
     early = int(store.series("b").at_ms[300])
@@ -191,8 +195,9 @@ def test_a_settled_analysis_after_an_edit_in_the_past_equals_a_full_one():
 def test_chunked_passes_agree_with_whole_ones(monkeypatch):
     store = make_store(3000, seed=5)
     whole = analysed(store)
-    monkeypatch.setattr(analysis, "DETECT_CHUNK", 97)
-    monkeypatch.setattr(analysis, "LEAD_CHUNK", 89)
+    monkeypatch.setattr(glitches, "DETECT_CHUNK", 97)
+    monkeypatch.setattr(lead_module, "LEAD_CHUNK", 89)
+    monkeypatch.setattr(stats, "SCAN_CHUNK", 83)
     assert_same_analysis(analysed(store), whole)
     a, b = whole.clean["a"], whole.clean["b"]
     t, lead = lead_series(a, b, 6 * 3_600_000)
@@ -232,12 +237,13 @@ def test_visible_lead_is_exact_where_the_range_is_small_and_true_where_it_is_lar
     finally:
         lod.EXACT_LEAD_LIMIT = monkey
     assert times.size <= 2 * (4 * 300 + 2)
-    want = analysis.as_of(t, a, times, stale) - analysis.as_of(t + 7_000, b, times, stale)
+    want = lead_module.as_of(t, a, times, stale) - lead_module.as_of(t + 7_000, b, times, stale)
     assert np.allclose(lead, want, equal_nan=True)
 
 
 def test_importing_older_readings_unsettles_what_they_change(tmp_path):
-    from photofinish.core.operations import analyse_store, import_file, refresh_derived
+    from photofinish.core.jobs.analysis import analyse_store, refresh_derived
+    from photofinish.core.jobs.imports import import_file
 
     store = make_store(3000, seed=6)
     refresh_derived(store)
@@ -247,7 +253,7 @@ def test_importing_older_readings_unsettles_what_they_change(tmp_path):
     csv.write_text(f"timestamp,competitor,count\n{when},a,1\n", encoding="utf-8")
     report = import_file(store, csv)
     assert report.imported == 1
-    settled = store.settled(analysis.fingerprint(store.race(), store.competitors()))
+    settled = store.settled(fingerprint(store.race(), store.competitors()))
     assert settled is not None and settled.until_ms >= early  # stored again after the import
     quick, full = analyse_store(store), analysed(store)
     assert_same_analysis(quick, full)
@@ -255,7 +261,7 @@ def test_importing_older_readings_unsettles_what_they_change(tmp_path):
 
 
 def test_growing_series_reuse_their_buffer_without_touching_older_views():
-    from photofinish.core.analysis import _grown
+    from photofinish.core.series import _grown
 
     first = _grown(np.arange(3, dtype=np.int64), np.array([3, 4], dtype=np.int64))
     second = _grown(first, np.array([5], dtype=np.int64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from photofinish.core.source_state import (
+from photofinish.core.live.source_state import (
     FAILING,
     FAILING_AFTER,
     OK,

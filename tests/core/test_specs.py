@@ -9,15 +9,13 @@ import sys
 
 import pytest
 
-from photofinish.core import replies, specs
-from photofinish.core.specs import (
+from photofinish.core.live.replies import ReadingError, extract_count
+from photofinish.core.live.specs import (
     KINDS,
     PRESET_HELP,
     USER_AGENT,
-    ReadingError,
     SourceSpec,
     SpecError,
-    extract_count,
     parse_spec,
     redact,
     request_for,
@@ -546,16 +544,17 @@ def test_reading_error_defaults():
 # --- the split between specs and replies ---------------------------------------------------
 
 
-def test_specs_reexports_reply_reading():
-    assert specs.ReadingError is replies.ReadingError
-    assert specs.extract_count is replies.extract_count
-    assert specs.COUNT_FIELDS is replies.COUNT_FIELDS
-    assert {"ReadingError", "extract_count"} <= set(specs.__all__)
+def test_a_spec_does_not_need_the_reply_reader():
+    """Specs are read before any reply: replies uses specs, never the other way round."""
+    code = (
+        "import sys, photofinish.core.live.specs; "
+        "sys.exit('photofinish.core.live.replies' in sys.modules)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
-@pytest.mark.parametrize("first", ["photofinish.core.replies", "photofinish.core.specs"])
-def test_either_module_imports_first(first):
-    code = f"import {first}; from photofinish.core.specs import ReadingError, extract_count"
+def test_replies_import_first():
+    code = "import photofinish.core.live.replies as r; r.extract_count"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -29,9 +29,10 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.core.errors import ImportFileError
+from photofinish.core.importing.errors import ImportFileError
+from photofinish.core.jobs.imports import import_file
+from photofinish.core.jobs.summary import summary
 from photofinish.core.model import Competitor, Race
-from photofinish.core.operations import import_file, summary
 from photofinish.core.store import Store
 from tests.cli_support import run
 from tests.core.test_importing import write

@@ -27,10 +27,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from photofinish.core.analysis import Series, analyse, settled_from
-from photofinish.core.errors import ImportFileError
+from photofinish.core.analysis.race import analyse, settled_from
+from photofinish.core.importing.errors import ImportFileError
+from photofinish.core.jobs.analysis import analyse_store, refresh_derived
+from photofinish.core.jobs.imports import import_file
 from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot
-from photofinish.core.operations import analyse_store, import_file, refresh_derived
+from photofinish.core.series import Series
 from photofinish.core.store import Store
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,9 +55,8 @@ def contents(store: Store) -> list[str]:
 def data(store: Store) -> list[str]:
     """The session's contents but the bookkeeping of how far an analysis settled.
 
-    (An import of nothing but duplicates still lowers that point, which only
-    makes the next analysis redo more: operations._store_rows unsettles before
-    knowing whether any row was new.)
+    (A change the analysis must look at again lowers that point; what is
+    compared here is the data itself.)
     """
     return [line for line in contents(store) if '"derived_state"' not in line]
 

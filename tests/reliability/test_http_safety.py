@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PySide6.QtNetwork import QNetworkAccessManager
 
-from photofinish.core.specs import USER_AGENT, parse_spec
+from photofinish.core.live.specs import USER_AGENT, parse_spec
 from photofinish.sources.http import MAX_REDIRECTS, MAX_REPLY_BYTES, HttpPoller
 from tests.reliability.support import LocalServer
 

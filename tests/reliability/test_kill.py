@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.core.operations import IMPORT_BATCH
+from photofinish.core.jobs.imports import IMPORT_BATCH
 from photofinish.core.store import Store
 from tests.reliability.support import EXE, Feeds, Recorder, new_race
 
@@ -196,7 +196,7 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
 
 
 def test_a_window_opened_on_a_stopped_import_says_what_to_rerun(qtbot, tmp_path, big_csv):
-    from photofinish.core.operations import import_file_steps
+    from photofinish.core.jobs.imports import import_file_steps
     from photofinish.session import Session
     from photofinish.ui.main_window import MainWindow
 

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photofinish.core.live.source_state import STARTING
 from photofinish.core.model import (
     KIND_NOTE,
     ORIGIN_IMPORTED,
@@ -55,7 +56,6 @@ from photofinish.core.model import (
     Snapshot,
     SourceConfig,
 )
-from photofinish.core.source_state import STARTING
 from photofinish.core.store import Store
 from photofinish.session import Session
 

@@ -30,8 +30,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from photofinish.core.live.source_state import STARTING
 from photofinish.core.model import KIND_SOURCE, Competitor, Race, SourceConfig
-from photofinish.core.source_state import STARTING
 from photofinish.core.store import Store
 from photofinish.session import Session
 from tests.reliability.support import LocalServer
@@ -160,7 +160,7 @@ def github() -> Iterator[EchoGitHub]:
 @pytest.fixture
 def installed_logging():
     """The app's log (file and stderr) as the command line installs it; removed afterwards."""
-    from photofinish import logs
+    from photofinish.core import logs
 
     root = logging.getLogger()
     before, level = list(root.handlers), root.level

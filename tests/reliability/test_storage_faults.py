@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from photofinish.core.live.source_state import HELD
 from photofinish.core.model import Competitor, Race, SourceConfig
-from photofinish.core.source_state import HELD
 from photofinish.core.store import Store, storage_problem
 from photofinish.session import Session
 from tests.reliability.support import Feeds, Recorder, new_race
@@ -146,9 +146,9 @@ def test_storage_problems_are_said_in_words(error, words):
 
 
 def test_a_write_waits_out_a_lock_held_past_the_busy_timeout(tmp_path, monkeypatch, caplog):
-    from photofinish.core import store as store_module
+    from photofinish.core.store import base as store_base
 
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(store_base, "BUSY_TIMEOUT_MS", 200)
     path = tmp_path / "locked.pfrace"
     Store.create(path, Race("Locked", 100), [Competitor("a", "A", "")]).close()
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -166,9 +166,9 @@ def test_a_write_waits_out_a_lock_held_past_the_busy_timeout(tmp_path, monkeypat
 
 
 def test_a_lock_that_never_ends_is_an_error_after_the_retries(tmp_path, monkeypatch):
-    from photofinish.core import store as store_module
+    from photofinish.core.store import base as store_base
 
-    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(store_base, "BUSY_TIMEOUT_MS", 50)
     path = tmp_path / "locked.pfrace"
     Store.create(path, Race("Locked", 100), [Competitor("a", "A", "")]).close()
     other = sqlite3.connect(path, isolation_level=None)
@@ -240,9 +240,7 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
 
 def _full_on_second_batch(monkeypatch) -> list[int]:
     """The second batch of an import meets a full disk; returns the batch sizes seen."""
-    from photofinish.core import operations
-
-    real = operations._store_rows
+    real = Store.insert_rows
     calls: list[int] = []
 
     def store_rows(store, rows):
@@ -252,7 +250,7 @@ def _full_on_second_batch(monkeypatch) -> list[int]:
             raise sqlite3.OperationalError("database or disk is full")
         return real(store, rows)
 
-    monkeypatch.setattr(operations, "_store_rows", store_rows)
+    monkeypatch.setattr(Store, "insert_rows", store_rows)
     return calls
 
 

@@ -53,6 +53,6 @@ def make_runner(qtbot, race_store):
 
 
 def race_store_zone(store: Store):
-    from photofinish.core.operations import zone_of
+    from photofinish.core.model import zone_of
 
     return zone_of(store.race().display_tz)

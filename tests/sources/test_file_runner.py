@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from photofinish.core.live.source_state import OK, RETRYING
 from photofinish.core.model import SourceConfig
-from photofinish.core.source_state import OK, RETRYING
 
 
 def _counts(store, handle="alice"):

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from photofinish.core.analysis import detect_glitches
+from photofinish.core.analysis.glitches import detect_glitches
+from photofinish.core.live.source_state import FAILING, OK, RETRYING
 from photofinish.core.model import KIND_SOURCE, ORIGIN_SOURCE, SourceConfig
-from photofinish.core.source_state import FAILING, OK, RETRYING
 
 PRESETS = [
     ("bluesky:alice.example.com", "/xrpc/app.bsky.actor.getProfile?actor=alice.example.com"),
@@ -255,7 +255,7 @@ def test_a_wrong_handle_is_failing_at_once_and_not_hammered(
 def test_keys_go_only_to_the_service_itself_or_this_computer(
     qtbot, services, race_store, make_runner
 ):
-    from photofinish.core.specs import parse_spec
+    from photofinish.core.live.specs import parse_spec
     from photofinish.sources.runner import secret_allowed
 
     assert secret_allowed(parse_spec("github-followers:octo"))

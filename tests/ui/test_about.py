@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QPushButton, QWidget
 
-from photofinish import paths
+from photofinish.core import paths
 from photofinish.ui import about
 from photofinish.ui.about import show_about
 

@@ -10,7 +10,7 @@ from PIL import Image
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QPushButton
 
-from photofinish.core import operations
+from photofinish.core.jobs.imports import import_file
 from photofinish.core.store import Store
 from photofinish.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
 
@@ -221,7 +221,7 @@ def test_snapshots_csv_round_trips(window, qtbot, tmp_path):
     assert "snapshots written" in window.statusBar().currentMessage()
     copy = Store.create(tmp_path / "again.db", window.session.race, [])
     try:
-        report = operations.import_file(copy, out)
+        report = import_file(copy, out)
         assert report.imported == stored and not report.skipped
         before = [(s.at_ms, s.handle, s.count, s.source) for s in window.session.store.snapshots()]
         after = [(s.at_ms, s.handle, s.count, s.source) for s in copy.snapshots()]

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog, QPushButton
 
 from photofinish import app as app_module
-from photofinish.core import importing, operations
+from photofinish.core.jobs import imports as import_job
 from photofinish.core.model import Competitor, Race, Snapshot
 from photofinish.core.store import Store
 from photofinish.ui import progress
@@ -165,10 +165,12 @@ class Batches(list):
 @pytest.fixture
 def small_batches(monkeypatch, clock) -> Batches:
     """Imports store batches of about BATCH rows, each taking a fifth of a second."""
-    monkeypatch.setattr(operations, "IMPORT_BATCH", BATCH)
+    monkeypatch.setattr(import_job, "IMPORT_BATCH", BATCH)
     # The reader cuts batches between chunks of the file: small chunks, small batches.
-    monkeypatch.setattr(importing, "read_batches", partial(importing.read_batches, chunk_chars=64))
-    real = operations._store_rows
+    monkeypatch.setattr(
+        import_job, "read_batches", partial(import_job.read_batches, chunk_chars=64)
+    )
+    real = Store.insert_rows
     stored = Batches()
 
     def store_rows(store, rows):
@@ -180,7 +182,7 @@ def small_batches(monkeypatch, clock) -> Batches:
             QTimer.singleShot(0, action)  # once this slice of the job is over
         return added
 
-    monkeypatch.setattr(operations, "_store_rows", store_rows)
+    monkeypatch.setattr(Store, "insert_rows", store_rows)
     return stored
 
 

@@ -6,10 +6,9 @@ import json
 import math
 import re
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # specs.py imports this module; the spec is only an annotation here
-    from .specs import SourceSpec
+from .specs import SourceSpec
 
 __all__ = ["COUNT_FIELDS", "ReadingError", "extract_count"]
 

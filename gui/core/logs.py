@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-from .core.specs import SECRET_ENV, redact, secret_from_env
+from .live.specs import SECRET_ENV, redact, secret_from_env
 from .paths import APP
 
 LOG_NAME = "photofinish.log"

@@ -11,28 +11,6 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from .replies import COUNT_FIELDS, ReadingError, extract_count
-
-__all__ = [
-    "COUNT_FIELDS",
-    "DEFAULT_BASES",
-    "KINDS",
-    "PRESETS",
-    "PRESET_HELP",
-    "SECRET_ENV",
-    "USER_AGENT",
-    "HttpRequest",
-    "ReadingError",
-    "SourceSpec",
-    "SpecError",
-    "extract_count",
-    "parse_spec",
-    "redact",
-    "redact_bytes",
-    "request_for",
-    "secret_from_env",
-]
-
 
 class SpecError(ValueError):
     """A spec the user typed cannot be used; str() is a clear message for a dialog."""

@@ -8,15 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .importing import (
-    CSV_COLUMNS,
-    ParsedRow,
-    Skipped,
-    csv_fields,
-    csv_header,
-    csv_record,
-    json_line,
-)
+from ..importing.records import CSV_COLUMNS, csv_fields, csv_header, csv_record, json_line
+from ..importing.report import ParsedRow, Skipped
 
 CHUNK_SIZE = 4 * 1024 * 1024
 """The most bytes one poll reads; a bigger backlog is consumed over several polls."""

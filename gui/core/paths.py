@@ -7,7 +7,7 @@ from pathlib import Path
 import platformdirs
 
 APP = "photofinish"
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the package: this module is in its core
 _ROOT = _PACKAGE.parent
 
 
@@ -48,7 +48,7 @@ def screenshot_dir() -> Path:
 
 def demo_session() -> Path:
     """The user's own copy of the 2009 race, made from the bundled one when missing."""
-    from .core.store import Store
+    from .store import Store
 
     target = user_data_dir() / "race-2009.db"
     if not target.exists():

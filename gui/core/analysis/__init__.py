@@ -1,0 +1,1 @@
+"""The race arithmetic: glitches, lead, crossings, rates and the events they make."""

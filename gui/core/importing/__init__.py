@@ -1,0 +1,1 @@
+"""Readings and notes from CSV or JSON Lines files, with a reason for each line left out."""

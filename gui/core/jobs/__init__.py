@@ -1,0 +1,1 @@
+"""What the command line and the window do with a whole session: analyse, import, export."""

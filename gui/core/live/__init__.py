@@ -1,0 +1,1 @@
+"""Live sources without Qt: specs, replies, when to poll next, source state, followed files."""

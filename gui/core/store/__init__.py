@@ -1,0 +1,20 @@
+"""The session file: one SQLite database per race, and the only code that speaks SQL.
+
+``Store`` is the package's face; its tables live in a module each (race,
+readings, events, sources, the analysis cache, view state and copies).
+"""
+
+from .checks import SESSION_SUFFIX, inspect_file, write_problem
+from .errors import SessionError, storage_problem
+from .schema import SCHEMA_VERSION
+from .store import Store
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SESSION_SUFFIX",
+    "SessionError",
+    "Store",
+    "inspect_file",
+    "storage_problem",
+    "write_problem",
+]

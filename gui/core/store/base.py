@@ -1,0 +1,106 @@
+"""An open session file: the connection, write transactions that wait out other writers."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from sqlite_utils import Database
+
+from .errors import _busy
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+WRITE_TRIES = 3  # each waits up to BUSY_TIMEOUT_MS for another writer's lock
+
+
+class StoreBase:
+    """The connection every table of the store works through."""
+
+    def __init__(self, db: Database, path: Path | None, read_only: bool = False) -> None:
+        self.db = db
+        self.db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._wal = False
+        self.path = path
+        self.read_only = read_only
+        self._ids: dict[str, int] = {}
+        self._handles: dict[int, str] = {}
+        self._reload_competitor_ids()
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Self]:
+        """A write transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first and writes later fails at once
+        with "database is locked" when another connection committed in between;
+        taking the lock up front lets the busy timeout wait for it instead.
+        Nested calls become savepoints.
+        """
+        if self.db.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        if not self._wal and self.path is not None and not self.read_only:
+            self.db.enable_wal()
+            self._wal = True
+        self._begin_immediate()
+        try:
+            yield self
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.db.conn.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, waiting out another writer: the busy timeout, then retries.
+
+        Another process (a recorder, an import, a second window) may hold the
+        lock through a long transaction; each try waits ``BUSY_TIMEOUT_MS``.
+        Only after ``WRITE_TRIES`` of them does "database is locked" reach the caller.
+        """
+        for attempt in range(1, WRITE_TRIES + 1):
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or attempt == WRITE_TRIES:
+                    raise
+                log.info(
+                    "%s: another program has been writing for a while; waiting again (%d of %d)",
+                    self.path,
+                    attempt + 1,
+                    WRITE_TRIES,
+                )
+                time.sleep(0.05 * attempt)
+
+    def _reload_competitor_ids(self) -> None:
+        try:
+            rows = list(self.db.execute("SELECT id, handle FROM competitors"))
+        except sqlite3.OperationalError:
+            rows = []
+        self._ids = {h: i for i, h in rows}
+        self._handles = {i: h for i, h in rows}
+
+    def competitor_id(self, handle: str) -> int:
+        """The row id of a competitor, raising KeyError for an unknown handle."""
+        return self._ids[handle]

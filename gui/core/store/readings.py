@@ -1,0 +1,198 @@
+"""The readings: stored a batch at a time, read back as snapshots or as arrays, flagged by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+
+from ..model import BY_USER, FLAG_GLITCH, FLAG_NONE, FLAG_OK, Snapshot, SnapshotRow
+from ..series import ROUNDED_SOURCE_PREFIX, Series
+from . import blocks
+from .derived import DerivedTable
+
+# Readings from these sources are public counts rounded to three significant
+# digits (a LIKE pattern on snapshots.source).
+ROUNDED_SOURCES = ROUNDED_SOURCE_PREFIX + "%"
+# A reading as an import writes it; flags keep their defaults (none yet).
+_INSERT_ROWS = (
+    "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source) VALUES (?, ?, ?, ?)"
+)
+
+
+class ReadingsTable(DerivedTable):
+    """The ``snapshots`` table (and, through ``blocks``, its packed copy)."""
+
+    # -- snapshots -----------------------------------------------------------
+    def append(self, snapshots: Iterable[Snapshot]) -> list[Snapshot]:
+        """Store snapshots in one transaction; return the ones that were new, with ids.
+
+        An exact duplicate (same competitor, time and count) is skipped.
+        """
+        with self.write():
+            before = self._max_snapshot_id()
+            self._insert(snapshots)
+            rows = self.db.execute(
+                "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+                " FROM snapshots WHERE id > ? ORDER BY id",
+                [before],
+            ).fetchall()
+        return [Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0]) for r in rows]
+
+    def insert_snapshots(self, snapshots: Iterable[Snapshot]) -> int:
+        """Store a batch in one transaction and return how many rows were new."""
+        with self.write():
+            return self._insert(snapshots)
+
+    def _insert(self, snapshots: Iterable[Snapshot]) -> int:
+        ids = self._ids
+        rows = [
+            (ids[s.handle], s.at_ms, s.count, s.source, s.flag, s.flagged_by) for s in snapshots
+        ]
+        if not rows:
+            return 0
+        # rowcount, unlike total_changes, leaves out what the triggers changed.
+        added = self.db.conn.executemany(
+            "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source, flag,"
+            " flagged_by) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        ).rowcount
+        self.unsettle(min(r[1] for r in rows))
+        return added
+
+    def insert_rows(self, rows: list[SnapshotRow]) -> int:
+        """Store imported readings in one transaction; returns how many were new."""
+        with self.write():
+            # rowcount counts the rows inserted, not what the triggers did.
+            added = int(self.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
+            # Older readings unsettle what an earlier analysis settled (duplicates change nothing).
+            if added:
+                self.unsettle(min(r[1] for r in rows))
+        return added
+
+    def insert_arrays(
+        self, handle: str, at_ms: np.ndarray, count: np.ndarray, source: str = ""
+    ) -> int:
+        """Store many readings of one competitor at once; returns how many were new."""
+        cid = self._ids[handle]
+        with self.write():
+            added = self.db.conn.executemany(
+                "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source)"
+                " VALUES (?, ?, ?, ?)",
+                zip(repeat(cid), at_ms.tolist(), count.tolist(), repeat(source), strict=False),
+            ).rowcount
+            if at_ms.size:
+                self.unsettle(int(at_ms.min()))
+            return added
+
+    def delete_snapshot(self, snapshot_id: int) -> Snapshot:
+        """Remove one reading; returns it (KeyError when there is none)."""
+        with self.write():
+            row = self.db.execute(
+                "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+                " FROM snapshots WHERE id = ?",
+                [snapshot_id],
+            ).fetchone()
+            if row is None:
+                raise KeyError(snapshot_id)
+            self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
+            self.unsettle(int(row[2]))
+        return Snapshot(row[2], self._handles[row[1]], row[3], row[4], row[5], row[6], row[0])
+
+    def _max_snapshot_id(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM snapshots").fetchone()[0])
+
+    def max_snapshot_id(self) -> int:
+        """The newest reading's row id (0 when there is none)."""
+        return self._max_snapshot_id()
+
+    def snapshot_count(self) -> int:
+        """How many snapshots are stored."""
+        return int(self.db.execute("SELECT count(*) FROM snapshots").fetchone()[0])
+
+    def snapshots(self, handle: str | None = None) -> Iterator[Snapshot]:
+        """Snapshots in time order, of one competitor or all."""
+        sql = "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by FROM snapshots"
+        params: list[Any] = []
+        if handle is not None:
+            sql += " WHERE competitor_id = ?"
+            params.append(self._ids[handle])
+        sql += " ORDER BY at_ms, competitor_id, count"
+        for r in self.db.execute(sql, params):
+            yield Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0])
+
+    def snapshots_after(self, snapshot_id: int) -> list[Snapshot]:
+        """Readings stored after a given row id (another process's new readings)."""
+        rows = self.db.execute(
+            "SELECT id, competitor_id, at_ms, count, source, flag, flagged_by"
+            " FROM snapshots WHERE id > ? ORDER BY id",
+            [snapshot_id],
+        ).fetchall()
+        return [
+            Snapshot(r[2], self._handles[r[1]], r[3], r[4], r[5], r[6], r[0])
+            for r in rows
+            if r[1] in self._handles
+        ]
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the file."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def series(self, handle: str) -> Series:
+        """One competitor's readings as arrays, for the analysis."""
+        cid = self._ids[handle]
+        if blocks.has_blocks(self.db.conn):
+            at, count, marks = blocks.load(
+                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only
+            )
+        else:
+            at, count, marks = blocks.load_rows(self.db.conn, cid, ROUNDED_SOURCES)
+        if not at.size:
+            return Series.empty(handle)
+        rounded = (marks & blocks.ROUNDED_MARK).astype(bool)
+        user = marks & 3
+        auto = self._auto(cid, at, count)
+        # Row ids are not loaded: a competitor, a time and a count name a reading too.
+        no_ids = np.zeros(0, dtype=np.int64)
+        return Series(
+            handle, no_ids, at, _narrow(count), user, rounded if rounded.any() else None, auto
+        )
+
+    def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> int | None:
+        """Flag a reading as a glitch or as fine (``""`` clears the decision); returns its time."""
+        if flag not in (FLAG_NONE, FLAG_GLITCH, FLAG_OK):
+            raise ValueError(f"unknown flag {flag!r}")
+        with self.write():
+            self.db.execute(
+                "UPDATE snapshots SET flag = ?, flagged_by = ? WHERE id = ?",
+                [flag, by if flag else "", snapshot_id],
+            )
+            row = self.db.execute("SELECT at_ms FROM snapshots WHERE id = ?", [snapshot_id])
+            for (at_ms,) in row.fetchall():
+                self.unsettle(int(at_ms))
+                return int(at_ms)
+        return None
+
+    def flag_of(self, snapshot_id: int) -> tuple[str, str, str] | None:
+        """A reading's (flag, flagged_by, handle), or None when there is no such reading."""
+        row = self.db.execute(
+            "SELECT flag, flagged_by, competitor_id FROM snapshots WHERE id = ?", [snapshot_id]
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), self._handles[row[2]])
+
+    def snapshot_id(self, handle: str, at_ms: int, count: int) -> int | None:
+        """The row id of a competitor's reading at a time with a count (None if there is none)."""
+        row = self.db.execute(
+            "SELECT id FROM snapshots WHERE competitor_id = ? AND at_ms = ? AND count = ?",
+            [self._ids.get(handle, -1), int(at_ms), int(count)],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """32-bit integers when every value fits (half the memory for millions of readings)."""
+    if values.size and values.min() >= -(2**31) and values.max() < 2**31:
+        return values.astype(np.int32)
+    return values
