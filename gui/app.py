@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sqlite3
 import sys
 import traceback
 from collections.abc import Generator
@@ -24,13 +23,17 @@ from PySide6.QtWidgets import (  # noqa: E402
     QWidget,
 )
 
+from .core.errors import (
+    SessionFileError,  # noqa: E402
+    StoreError,  # noqa: E402
+)
 from .core.model import Competitor, Race  # noqa: E402
-from .core.steps import Progress, run_steps, stage_line, within  # noqa: E402
-from .core.store import SessionError, Store  # noqa: E402
+from .core.steps import Progress, stage_line  # noqa: E402
+from .session import create_race, open_steps  # noqa: E402
+from .session.files import damaged  # noqa: E402
 from .ui.notice import notice  # noqa: E402
 
 if TYPE_CHECKING:
-    from .session import Session
     from .ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -118,71 +121,31 @@ def report_error(
     return box
 
 
-def load_session(path: Path) -> Session:
-    """Open a session file and read it; raises SessionError naming the file and the problem."""
-    return cast("Session", run_steps(_session_steps(path, [])))
-
-
-def _session_steps(path: Path, stages: list[str]) -> Generator[Progress, None, Session]:
-    """Open a session file and read it step by step: a stage per competitor, then the analysis.
-
-    Fills ``stages`` with their names once the file is checked and open, and
-    yields ``(stages done, 3 × competitors)`` before each: the last stage (the
-    analysis, and the window drawn after it) takes about twice as long as all
-    the loading, so the share done, and the progress dialog's guess of how
-    long the whole takes, come out about right. Raises SessionError naming the
-    file and the problem; closed early (a Cancel), it closes the file with the
-    race in it unchanged.
-    """
-    from .session import Session
-
-    store = Store.open(path)
-    try:
-        names = [c.name for c in store.competitors()]
-        stages[:] = [
-            *(f"loading the readings of {name}" for name in names),
-            "working out the race and drawing it",
-        ]
-        session = yield from within(Session.opening(store), 0, max(3 * len(names), 1))
-    except sqlite3.DatabaseError as exc:
-        store.close()
-        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
-    except (KeyError, ValueError) as exc:
-        store.close()
-        raise SessionError(path, f"holds data this version cannot read ({exc})") from exc
-    except BaseException:  # a Cancel (GeneratorExit) or anything unexpected
-        store.close()
-        raise
-    return cast("Session", session)
-
-
 def _window_steps(
     path: Path, replay: bool, restore: bool, stages: list[str], window_class: type[MainWindow]
 ) -> Generator[Progress, None, QWidget]:
-    """Read a session (see :func:`_session_steps`), then build its window (not shown yet)."""
-    session = yield from _session_steps(path, stages)
+    """Read a session (see :func:`open_steps`), then build its window (not shown yet)."""
+    session = yield from open_steps(path, stages=stages)
     # No step from here on: once the analysis may have been stored, there is no Cancel.
     try:
         return window_class(session, replay=replay, restore=restore)
-    except sqlite3.DatabaseError as exc:  # damage in a part only the window reads
-        session.stop_watching()
-        session.store.close()
-        raise SessionError(path, f"is damaged ({exc}); it was not changed") from exc
+    except StoreError as exc:  # damage in a part only the window reads
+        session.close()
+        raise damaged(path, exc) from exc
 
 
 def window_for(path: Path) -> QWidget | None:
     """The open window showing a session file, if any."""
     target = path.resolve()
     for window in _windows:
-        store_path = getattr(getattr(window, "session", None), "store", None)
-        if store_path is not None and store_path.path is not None:
-            if store_path.path.resolve() == target:
-                return window
+        shown = window.session.path  # type: ignore[attr-defined]
+        if shown is not None and shown.resolve() == target:
+            return window
     return None
 
 
 def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidget | None:
-    """Open a session file in a new window; raises SessionError for a bad file.
+    """Open a session file in a new window; raises SessionFileError for a bad file.
 
     A file that takes more than half a second to open shows a progress dialog
     whose Cancel closes the file as it was and opens nothing (None).
@@ -209,7 +172,7 @@ def open_window(path: Path, replay: bool = False, restore: bool = True) -> QWidg
         "steps",
         _window_steps(path, replay, restore, stages, MainWindow),
         describe=stage_line(f"Opening {path.name}", stages, two_lines=True),
-        expected=(SessionError,),
+        expected=(SessionFileError,),
     )
     job.setObjectName("openJob")
     job.dialog.setObjectName("openProgress")
@@ -234,7 +197,7 @@ def open_path(path: Path, parent: QWidget | None = None, restore: bool = True) -
     """Open a session, or explain in a dialog why it cannot be opened (nothing is changed)."""
     try:
         return open_window(path, restore=restore)
-    except SessionError as exc:
+    except SessionFileError as exc:
         log.warning("Could not open %s: %s", path, exc.problem)
         notice(
             parent,
@@ -290,12 +253,8 @@ def create_race_file(
         )
         return None
     try:
-        # Built beside the target and renamed over it, so a replaced file is never half-made.
-        tmp = target.with_name(f".{target.name}.new")
-        tmp.unlink(missing_ok=True)
-        Store.create(tmp, race, competitors).close()
-        os.replace(tmp, target)
-    except (SessionError, OSError) as exc:
+        create_race(target, race, competitors)
+    except (SessionFileError, OSError) as exc:
         log.warning("Could not create %s: %s", target, exc)
         notice(parent, "Could not create the race", f"{target}\n\n{exc}", warn=True)
         return None

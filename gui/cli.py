@@ -10,16 +10,21 @@ import argparse
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .core import logs, paths
-from .core.importing.errors import ImportFileError
+from .core.errors import (
+    DamagedFileError,
+    ImportFileError,
+    SessionFileError,
+    StorageError,
+    storage_problem,
+)
 from .core.model import Competitor, Race
-from .core.store import SessionError, Store
+from .core.store import Store
 
 log = logging.getLogger("photofinish")
 
@@ -257,20 +262,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_subcommand(args)
         gui_args = build_gui_parser().parse_args(args_list)
         return run_gui(gui_args)
-    except (UsageError, SessionError, ImportFileError) as exc:
+    except (UsageError, SessionFileError, ImportFileError) as exc:
         print(f"photofinish: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    except sqlite3.OperationalError as exc:  # full, read-only or locked past the retries
-        from .core.store import storage_problem
-
+    except StorageError as exc:  # full, read-only or locked past the retries
         log.debug("storage error", exc_info=True)
-        print(f"photofinish: error: {storage_problem(exc)}", file=sys.stderr)
+        print(f"photofinish: error: {exc.problem}", file=sys.stderr)
         return 1
-    except sqlite3.DatabaseError as exc:  # damage found while reading
+    except DamagedFileError as exc:  # damage found while reading
         log.debug("damaged file", exc_info=True)
-        print(f"photofinish: error: the session file is damaged ({exc})", file=sys.stderr)
+        print(f"photofinish: error: the session file is damaged ({exc.detail})", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # a full disk, a folder that went away: the file and the reason
         where = f"{exc.filename}: " if exc.filename else ""
@@ -384,7 +387,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     report = ImportReport()
     with Store.open(args.session) as store:
         if store.read_only:
-            raise SessionError(args.session, "is read-only; nothing was imported")
+            raise SessionFileError(args.session, "is read-only; nothing was imported")
         for progress in store.unfinished_imports():
             print(f"photofinish: note: {unfinished_import_text(progress)}", file=sys.stderr)
         steps = import_file_steps(store, args.file, report)
@@ -397,9 +400,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     sys.stderr,
                     stop_asked=stop_asked,
                 )
-            except sqlite3.Error as exc:
-                from .core.store import storage_problem
-
+            except (StorageError, DamagedFileError) as exc:
                 log.debug("import stopped", exc_info=True)
                 print(
                     f"photofinish: error: {args.session}: the import stopped: "
@@ -597,7 +598,8 @@ def cmd_clip(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     """Record live sources into a session until stopped."""
-    from .record import RecordError, plan_feeds, record, recorder_elsewhere
+    from .core.live.recording import running_elsewhere
+    from .record import RecordError, plan_feeds, record
 
     store = Store.open(args.session)
     try:
@@ -607,7 +609,7 @@ def cmd_record(args: argparse.Namespace) -> int:
             configs, warnings = plan_feeds(store, args.feed, args.interval, args.base_url)
         except RecordError as exc:
             raise UsageError(f"record: {exc}") from None
-        other = recorder_elsewhere(store)
+        other = running_elsewhere(store.recorder())
         if other is not None:
             raise UsageError(
                 f"{args.session}: another recorder (pid {other}) is writing to it; "
@@ -666,6 +668,6 @@ def run_gui(args: argparse.Namespace) -> int:
         render_window(session, out, (1600, 900), None)
         print(f"Screenshot of the window: {out}")
         return 0
-    from .app import run  # a bad file raises SessionError before the window opens
+    from .app import run  # a bad file raises SessionFileError before the window opens
 
     return run(session, replay=replay)

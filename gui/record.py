@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -15,6 +12,7 @@ from typing import TextIO
 from PySide6.QtCore import QCoreApplication, QTimer
 
 from .core.jobs.analysis import refresh_derived
+from .core.live import recording
 from .core.live.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
 from .core.model import Event, Snapshot, SourceConfig, iso_utc, zone_of
 from .core.store import Store
@@ -22,8 +20,6 @@ from .sources.runner import SourceRunner, effective_interval, secret_allowed
 from .ui.settings import secret_for
 
 log = logging.getLogger(__name__)
-
-RECORDER_KEY = "recorder"  # view_state key naming the process recording into the file
 
 
 class RecordError(Exception):
@@ -126,39 +122,6 @@ class StoreSink:
         self.out.flush()
 
 
-def _mark_recording(store: Store, on: bool) -> None:
-    value = {"pid": os.getpid(), "host": socket.gethostname(), "since_ms": int(time.time() * 1000)}
-    with store.write():
-        if on:
-            store.db.execute(
-                "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
-                [RECORDER_KEY, json.dumps(value)],
-            )
-        else:
-            store.db.execute("DELETE FROM view_state WHERE key = ?", [RECORDER_KEY])
-
-
-def recorder_elsewhere(store: Store) -> int | None:
-    """The pid of a live recorder process writing to this file, if there is one."""
-    raw = store.view_state().get(RECORDER_KEY)
-    if not raw:
-        return None
-    try:
-        info = json.loads(raw)
-        pid, host = int(info["pid"]), str(info["host"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if host != socket.gethostname() or pid == os.getpid():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None  # it ended without tidying up (killed)
-    except PermissionError:
-        return pid
-    return pid
-
-
 def record(
     store: Store,
     configs: list[SourceConfig],
@@ -207,7 +170,7 @@ def record(
     wake.start(200)
     if duration_s:
         QTimer.singleShot(round(duration_s * 1000), stop)
-    _mark_recording(store, True)
+    store.set_recorder(recording.this_process())
     try:
         for problem in runner.set_sources(configs):
             print(f"photofinish: warning: {problem}", file=sys.stderr)
@@ -219,7 +182,7 @@ def record(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         try:
-            _mark_recording(store, False)
+            store.set_recorder(None)
             refresh_derived(store)
         except Exception:  # the readings are stored; derived events are rebuilt on open
             log.warning("Could not tidy up after recording", exc_info=True)

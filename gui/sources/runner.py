@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -13,11 +12,11 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager
 
+from ..core.errors import StoreError, storage_problem
 from ..core.importing.report import ParsedRow
 from ..core.live.source_state import SourceStatus
 from ..core.live.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
 from ..core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
-from ..core.store import SessionError, storage_problem
 from .file import FilePoller
 from .http import TIMEOUT_MS, HttpPoller
 
@@ -351,7 +350,7 @@ class SourceRunner(QObject):
             if events:
                 self.sink.add_events(events)
             self._pending_events = []
-        except (sqlite3.Error, SessionError, OSError) as exc:
+        except (StoreError, OSError) as exc:
             self._hold(storage_problem(exc), exc)
             self._flush.start(STORE_RETRY_MS)
             return []

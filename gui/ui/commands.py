@@ -9,13 +9,12 @@ undo stack: the session says why through ``write_failed`` and nothing changed.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
+from ..core.errors import StoreError, storage_problem
 from ..core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Competitor, Event, Race, Snapshot
-from ..core.store import SessionError, storage_problem
 from ..session import Session
 from . import fmt
 
@@ -52,7 +51,7 @@ class _Change(QUndoCommand):
     def _guard(self, step: Callable[[], None]) -> None:
         try:
             step()
-        except (sqlite3.Error, SessionError) as exc:
+        except StoreError as exc:
             log.error("%s not saved: %s", self.text(), exc)
             self.setObsolete(True)  # QUndoStack drops it: nothing to undo or redo
             self.session.write_failed.emit(f"{self.text()}: {storage_problem(exc)}")

@@ -48,8 +48,7 @@ from ..core.clip import (
     writer_for,
 )
 from ..core.files import atomic_file, atomic_path
-from ..core.store import Store
-from ..session import Session
+from ..session import Session, open_steps
 from . import fmt
 from .race_chart import RaceChart
 
@@ -475,13 +474,12 @@ def clip_steps(
     """
     check_clip(out, size, seconds, fps)
     count = frame_count(seconds, fps)
-    store = Store.open(session_path, read_only=True)
     session: Session | None = None
     frame: ClipFrame | None = None
+    # A big race takes seconds to read: step through it, so the window can
+    # show the progress dialog and a Cancel is heard between competitors.
+    opening = open_steps(session_path, read_only=True)
     try:
-        # A big race takes seconds to read: step through it, so the window can
-        # show the progress dialog and a Cancel is heard between competitors.
-        opening = Session.opening(store)
         while session is None:
             try:
                 next(opening)
@@ -517,9 +515,10 @@ def clip_steps(
     finally:
         if frame is not None:
             dispose(frame)
+        opening.close()  # a cancel while reading closes the file it opened
         if session is not None:
             try:
+                session.close()
                 session.deleteLater()
             except RuntimeError:  # the app is quitting and deleted it
                 pass
-        store.close()

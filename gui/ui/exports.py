@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 from ..core.clip import ClipError, check_clip
 from ..core.jobs import exports as data_exports
 from ..core.steps import Steps
-from ..core.store import Store
 from . import fmt, settings
 from .export import ChartFigure, chart_svg, clip_steps, dispose, render_image, save_image
 from .export_dialog import KIND_CLIP, KIND_PNG, KIND_SVG, ExportDialog
@@ -164,20 +163,15 @@ class Exports(QObject):
     # -- data ------------------------------------------------------------------------
     def export_snapshots(self, target: Path) -> StepJob:
         """Write every snapshot as CSV in the import format, with progress."""
-        path = self.window().session.store.path
         target = Path(target)
-
-        def steps() -> Steps:
-            with Store.open(path, read_only=True) as store:  # type: ignore[arg-type]
-                return (yield from data_exports.export_csv_steps(store, target))
-
-        return self._run("Export Snapshots", "Writing snapshots", "rows", steps(), target)
+        steps = self.window().session.export_snapshots_steps(target)
+        return self._run("Export Snapshots", "Writing snapshots", "rows", steps, target)
 
     def export_log(self, target: Path, kind: str) -> int | None:
         """Write every event and note of the session as CSV or Markdown."""
         s = self.window().session
         names = {c.handle: c.name for c in s.competitors}
-        events = s.store.events()
+        events = s.stored_events()
         target = Path(target)
         try:
             if kind == "md":
@@ -211,7 +205,7 @@ class Exports(QObject):
         if not whole:
             (x0, x1), _ = self._ranges()
             range_ms = (int(x0 * 1000), int(x1 * 1000))
-        path = w.session.store.path
+        path = w.session.path
         if path is None:
             notice(w, "Cannot make a clip", "The race has no file to replay from.", warn=True)
             return None
@@ -261,7 +255,7 @@ class Exports(QObject):
     def _ask_target(self, title: str, suffix: str, what: str) -> Path | None:
         w = self.window()
         folder = str(settings.settings().value(FOLDER_KEY, "") or "")
-        path = w.session.store.path
+        path = w.session.path
         stem = Path(path).stem if path else "race"
         start = str(Path(folder) / f"{stem} {what}{suffix}") if folder else f"{stem} {what}{suffix}"
         name, _ = QFileDialog.getSaveFileName(w, title, start, f"{FILTERS[suffix]};;All files (*)")

@@ -10,7 +10,6 @@ importing the same file again adds the rest, nothing twice.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from ..core.importing.errors import ImportFileError
+from ..core.errors import ImportFileError, StoreError
 from ..core.steps import Progress, size_text
 from . import fmt
 from .notice import notice
@@ -97,7 +96,7 @@ class Imports(QObject):
             "bytes",
             self._steps(path, report, stage),
             describe,
-            expected=(ImportFileError, sqlite3.Error),
+            expected=(ImportFileError, StoreError),
         )
         job.finished.connect(lambda result: self._on_job_finished(path, result))
         job.failed.connect(lambda _text: self._on_job_failed(path, job.error, report))
@@ -108,10 +107,8 @@ class Imports(QObject):
     def _steps(
         self, path: Path, report: ImportReport, stage: list[str]
     ) -> Generator[Progress, None, ImportReport]:
-        from ..core.jobs.imports import import_file_steps
-
         session = self.window().session
-        steps = import_file_steps(session.store, path, report, analyse=False)
+        steps = session.import_batches(path, report)
         done, total = 0, 0
         for done, total in steps:
             yield done, total
@@ -122,7 +119,7 @@ class Imports(QObject):
             pass  # everything is stored: a Cancel now is too late to stop anything
         try:
             session.reload()
-        except sqlite3.Error as exc:  # the readings are stored; the analysis is redone next time
+        except StoreError as exc:  # the readings are stored; the analysis is redone next time
             log.warning("Could not store the analysis after importing %s: %s", path, exc)
         return report
 
@@ -147,10 +144,8 @@ class Imports(QObject):
             log.warning("Import of %s refused: %s", path, exc)
             notice(self.window(), "Could not import", f"{exc}\n\nNothing was imported.", warn=True)
             return
-        from ..core.store import storage_problem
-
-        if isinstance(exc, sqlite3.Error):
-            why = storage_problem(exc)
+        if isinstance(exc, StoreError):
+            why = exc.problem
         else:
             why = failure_text(exc) if exc is not None else "an unknown error"
         log.error("Import of %s stopped: %s", path, why)
@@ -181,10 +176,8 @@ class Imports(QObject):
 
         key = str(path.resolve())
         try:
-            unfinished = [
-                p for p in self.window().session.store.unfinished_imports() if p["key"] == key
-            ]
-        except sqlite3.Error:
+            unfinished = [p for p in self.window().session.unfinished_imports() if p["key"] == key]
+        except StoreError:
             log.warning("Could not read how far the import got", exc_info=True)
             return "Look at the race to see what was stored."
         if not unfinished:
@@ -200,7 +193,7 @@ class Imports(QObject):
         with _busy_cursor():
             try:
                 w.session.reload()
-            except sqlite3.Error as exc:
+            except StoreError as exc:
                 log.warning("Could not read the race again after the import: %s", exc)
         w.statusBar().clearMessage()
 

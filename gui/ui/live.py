@@ -10,9 +10,9 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
+from ..core.errors import StoreError
 from ..core.live.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
 from ..core.model import Snapshot
-from ..record import recorder_elsewhere
 from ..sources.runner import SourceRunner
 from . import commands, fmt
 from .notice import notice
@@ -76,13 +76,12 @@ class LiveSources(QObject):
         """Run the session's stored sources (not when read-only or another process records)."""
         if self.session.read_only:
             return
-        store = self.session.store
-        self.recorder_pid = recorder_elsewhere(store)
+        self.recorder_pid = self.session.recorder_elsewhere()
         if self.recorder_pid is not None:
             log.info("Recorder %d writes to this file; its readings show here", self.recorder_pid)
             self.refresh()
             return
-        for problem in self.runner.set_sources(store.sources()):
+        for problem in self.runner.set_sources(self.session.sources()):
             self.window.statusBar().showMessage(f"Source not started: {problem}", 8000)
         self.refresh()
 
@@ -100,7 +99,7 @@ class LiveSources(QObject):
     def check_recorder(self) -> None:
         """Leave the polling to a recorder that started, and take it back when it ends."""
         try:
-            pid = recorder_elsewhere(self.session.store)
+            pid = self.session.recorder_elsewhere()
             if pid == self.recorder_pid:
                 return
             self.recorder_pid = pid
@@ -109,7 +108,7 @@ class LiveSources(QObject):
                 self.runner.set_sources([])
             else:
                 log.info("The recorder stopped; this window polls the sources again")
-                self.runner.set_sources(self.session.store.sources())
+                self.runner.set_sources(self.session.sources())
         except Exception:  # a closed or vanished file: the window's notice says so elsewhere
             log.warning("Could not check for a recorder", exc_info=True)
 
@@ -170,29 +169,22 @@ class LiveSources(QObject):
         """Race > Sources…: attach, edit, pause and remove sources; they restart as edited."""
         from .sources_dialog import SourcesDialog
 
-        store = self.session.store
-        before = store.sources()
+        before = self.session.sources()
         dialog = SourcesDialog(
             self.session.competitors, before, self.status_texts(), parent=self.window
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        after = dialog.sources()
         try:
-            kept = {s.id for s in after if s.id is not None}
-            for old in before:
-                if old.id not in kept and old.id is not None:
-                    store.delete_source(old.id)
-            for source in after:
-                store.save_source(source)
-        except Exception as exc:  # the file went away or read-only meanwhile
+            stored = self.session.replace_sources(dialog.sources())
+        except StoreError as exc:  # the file went away or read-only meanwhile
             log.warning("Could not save the sources", exc_info=True)
-            notice(self.window, "Could not save the sources", str(exc), warn=True)
+            notice(self.window, "Could not save the sources", exc.problem, warn=True)
             return
         if dialog.changed_secrets():
             self.runner.set_sources([])  # restart those that use a key
         if self.recorder_pid is None:
-            self.runner.set_sources(store.sources())
+            self.runner.set_sources(stored)
         self.refresh()
 
     @Slot()

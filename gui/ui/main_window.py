@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.errors import SessionFileError, StoreError
 from ..core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK, Event
-from ..core.store import write_problem
 from ..session import Session
 from . import fmt, settings, theme, view_state
 from .commands import AddNote, DeleteNote, EditNote, EditRace, FlagReading
@@ -401,13 +400,13 @@ class MainWindow(QMainWindow):
         from ..core.reports import unfinished_import_text
 
         try:
-            unfinished = self.session.store.unfinished_imports()
-        except sqlite3.Error:
+            unfinished = self.session.unfinished_imports()
+        except StoreError:
             log.warning("Could not check for unfinished imports", exc_info=True)
             return
         if unfinished:
             text = unfinished_import_text(unfinished[-1])
-            log.warning("%s: %s", self.session.store.path, text)
+            log.warning("%s: %s", self.session.path, text)
             self.statusBar().showMessage(f"Note: {text}.")
 
     def _read_only_banner(self) -> QFrame:
@@ -450,10 +449,7 @@ class MainWindow(QMainWindow):
         None also when the file could be written but was opened read-only on
         purpose, as the headless screenshot does: no banner in pictures.
         """
-        if not self.session.read_only:
-            return None
-        path = self.session.store.path
-        return "this race is only in memory" if path is None else write_problem(path)
+        return self.session.read_only_reason()
 
     # -- reactions ------------------------------------------------------------------------------
     @Slot(bool)
@@ -588,7 +584,7 @@ class MainWindow(QMainWindow):
 
     # -- copies ---------------------------------------------------------------------------------
     def _ask_copy_target(self, title: str) -> Path | None:
-        path = self.session.store.path
+        path = self.session.path
         start = str(path.with_name(f"{path.stem} copy.pfrace")) if path else "race.pfrace"
         name, _ = QFileDialog.getSaveFileName(self, title, start, SESSION_FILTER)
         if not name:
@@ -598,14 +594,12 @@ class MainWindow(QMainWindow):
 
     def save_copy_to(self, target: Path) -> bool:
         """Write a consistent copy of the session (SQLite online backup); False on failure."""
-        from ..core.store import SessionError
-
         view_state.save(self)
         try:
-            self.session.store.backup_to(target)
-        except SessionError as exc:
-            problem = exc.problem
-        except (OSError, sqlite3.Error) as exc:
+            self.session.save_copy(target)
+        except StoreError as exc:
+            problem = exc.problem if isinstance(exc, SessionFileError) else exc.detail
+        except OSError as exc:
             problem = str(exc)
         else:
             return True
@@ -785,11 +779,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_open_sample(self) -> None:
         from ..core import paths
-        from ..core.store import SessionError
 
         try:
             path = paths.demo_session()
-        except (OSError, SessionError) as exc:
+        except (OSError, SessionFileError) as exc:
             log.warning("Could not copy the 2009 race: %s", exc)
             notice(self, "Could not open the 2009 race", str(exc), warn=True)
             return
@@ -805,7 +798,7 @@ class MainWindow(QMainWindow):
             view_state.save(self)
             view_state.save_geometry(self)
         try:
-            self.session.store.close()
+            self.session.close()
         except Exception:  # closing twice or a vanished file must not block closing
             log.warning("Closing the session file failed", exc_info=True)
         super().closeEvent(event)

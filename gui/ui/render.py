@@ -7,8 +7,6 @@ import signal
 import sys
 from pathlib import Path
 
-from ..core.store import Store
-
 
 def _start() -> object:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -39,12 +37,11 @@ def render_window(
     if scheme is not None and running is not None:
         running.set_choice(scheme, remember=False)
 
-    from ..session import Session
+    from ..session import open_session
     from .export import save_image
     from .main_window import MainWindow
 
-    store = Store.open(session_path, read_only=True)
-    session = Session(store)
+    session = open_session(session_path, read_only=True)
     if at_ms is not None:
         session.set_as_of(at_ms)
     window = MainWindow(session, replay=False, restore=False)
@@ -76,11 +73,11 @@ def render_chart(
 ) -> None:
     """Render the export figure of the chart (title, names, zone, credit) to PNG or SVG."""
     _start()
-    from ..session import Session
+    from ..session import open_session
     from .export import ChartFigure, chart_png, chart_svg, dispose
 
-    with Store.open(session_path, read_only=True) as store:
-        session = Session(store)
+    session = open_session(session_path, read_only=True)
+    try:
         if at_ms is not None:
             session.set_as_of(at_ms)
         x_range = None if range_ms is None else (range_ms[0] / 1000, range_ms[1] / 1000)
@@ -92,7 +89,9 @@ def render_chart(
                 chart_png(figure, size, out)
         finally:
             dispose(figure)
-            session.deleteLater()
+    finally:
+        session.close()
+        session.deleteLater()
 
 
 def render_clip(

@@ -73,7 +73,7 @@ def _apply(window: MainWindow, state: dict[str, str]) -> None:
 def load(window: MainWindow) -> dict[str, str]:
     """The view state stored in the window's session ({} when unreadable)."""
     try:
-        return window.session.store.view_state()
+        return window.session.saved_view()
     except Exception:  # noqa: BLE001 - an unreadable view state must not stop the window
         log.warning("Could not read the saved view", exc_info=True)
         return {}
@@ -84,7 +84,7 @@ def save(window: MainWindow) -> bool:
     if window.session.read_only:
         return False
     try:
-        window.session.store.set_view_state(capture(window))
+        window.session.save_view(capture(window))
     except Exception:  # noqa: BLE001 - closing must go on; the readings are safe
         log.warning("Could not save the view in the session", exc_info=True)
         return False

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from photofinish.core.errors import ImportFileError
 from photofinish.core.importing import stream
-from photofinish.core.importing.errors import ImportFileError
 from photofinish.core.importing.records import csv_record, json_line, sniff_format
 from photofinish.core.importing.report import SKIPPED_KEPT, ImportReport, Skipped
 from photofinish.core.importing.stream import read_batches

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from photofinish.core.errors import SessionFileError, StorageError
 from photofinish.core.model import Competitor, Event, Race, Snapshot
-from photofinish.core.store import SCHEMA_VERSION, SessionError, Store
+from photofinish.core.store import SCHEMA_VERSION, Store
 
 
 def make(path: Path | None = None) -> Store:
@@ -45,7 +46,7 @@ def test_create_and_reopen(tmp_path):
 def test_create_refuses_existing_file(tmp_path):
     p = tmp_path / "r.db"
     p.write_text("keep me")
-    with pytest.raises(SessionError, match="already exists"):
+    with pytest.raises(SessionFileError, match="already exists"):
         make(p)
     assert p.read_text() == "keep me"
 
@@ -120,7 +121,7 @@ def test_bad_files_are_refused_and_untouched(tmp_path, content, problem):
     p = tmp_path / "bad.db"
     p.write_bytes(content)
     before = digest(p)
-    with pytest.raises(SessionError, match=problem) as err:
+    with pytest.raises(SessionFileError, match=problem) as err:
         Store.open(p)
     assert str(p) in str(err.value)
     assert digest(p) == before
@@ -134,7 +135,7 @@ def test_sqlite_file_that_is_not_a_session(tmp_path):
     conn.commit()
     conn.close()
     before = digest(p)
-    with pytest.raises(SessionError, match="not a Photo Finish session"):
+    with pytest.raises(SessionFileError, match="not a Photo Finish session"):
         Store.open(p)
     assert digest(p) == before
 
@@ -148,13 +149,13 @@ def test_session_from_a_newer_version(tmp_path):
     conn.commit()
     conn.close()
     before = digest(p)
-    with pytest.raises(SessionError, match="newer Photo Finish"):
+    with pytest.raises(SessionFileError, match="newer Photo Finish"):
         Store.open(p)
     assert digest(p) == before
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(SessionError, match="no such file"):
+    with pytest.raises(SessionFileError, match="no such file"):
         Store.open(tmp_path / "nope.db")
 
 
@@ -177,8 +178,9 @@ def test_explicit_read_only_refuses_writes(tmp_path):
     make(p).close()
     with Store.open(p, read_only=True) as store:
         assert store.read_only
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StorageError, match="read-only") as refused:
             store.append([Snapshot(1, "a", 1)])
+        assert isinstance(refused.value.__cause__, sqlite3.OperationalError)  # the driver's own
 
 
 def test_backup_is_a_consistent_copy(tmp_path):
@@ -220,7 +222,7 @@ def test_wal_session_in_read_only_folder_opens_read_only(tmp_path, monkeypatch):
 
 def test_backup_refuses_to_overwrite_the_open_session(tmp_path):
     p = tmp_path / "a.db"
-    with make(p) as store, pytest.raises(SessionError, match="open session itself"):
+    with make(p) as store, pytest.raises(SessionFileError, match="open session itself"):
         store.backup_to(p)
 
 
@@ -308,7 +310,7 @@ def test_damaged_pages_are_reported_by_open(tmp_path):
         data[offset : offset + 64] = b"\xff" * 64
     p.write_bytes(bytes(data))
     before = digest(p)
-    with pytest.raises(SessionError, match="damaged"):
+    with pytest.raises(SessionFileError, match="damaged"):
         with Store.open(p) as damaged:
             damaged.all_series()
             damaged.events()

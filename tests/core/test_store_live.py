@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from photofinish.core.errors import SessionFileError, StorageError
 from photofinish.core.model import (
     DEFAULT_COLOURS,
     ORIGIN_SOURCE,
@@ -21,7 +22,7 @@ from photofinish.core.model import (
     Snapshot,
     SourceConfig,
 )
-from photofinish.core.store import SCHEMA_VERSION, SessionError, Store, inspect_file
+from photofinish.core.store import SCHEMA_VERSION, Store, inspect_file
 
 OLD_EVENTS = """
 CREATE TABLE events_old (
@@ -236,7 +237,7 @@ def test_failed_migration_leaves_the_file_at_schema_one(tmp_path):
     conn.execute("CREATE TABLE events_new (x)")  # in the migration's way
     conn.commit()
     conn.close()
-    with pytest.raises(SessionError, match="cannot be opened"):
+    with pytest.raises(SessionFileError, match="cannot be opened"):
         Store.open(p)
     assert user_version(p) == 1
     conn = sqlite3.connect(p)
@@ -258,7 +259,7 @@ def test_read_only_open_of_schema_one_changes_nothing(tmp_path):
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == 1
         assert len(store.events()) == len(old_events)
         assert store.sources() == []
-        with pytest.raises(sqlite3.Error):
+        with pytest.raises(StorageError, match="read-only"):
             store.add_event(Event(1, "source", "x", origin=ORIGIN_SOURCE))
     assert digest(p) == before
     assert sorted(x.name for x in tmp_path.iterdir()) == ["old.db"]
@@ -273,7 +274,7 @@ def test_inspect_file_says_a_schema_four_file_is_newer(tmp_path):
     conn.commit()
     conn.close()
     before = digest(p)
-    with pytest.raises(SessionError, match="newer Photo Finish") as err:
+    with pytest.raises(SessionFileError, match="newer Photo Finish") as err:
         inspect_file(p)
     assert "schema version 4" in err.value.problem
     assert "reads up to 3" in err.value.problem
@@ -470,7 +471,7 @@ def test_series_of_no_readings_has_no_rounding():
 
 def test_add_event_with_a_refused_origin_raises_instead_of_returning_none():
     with make() as store:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(StorageError, match="CHECK constraint failed"):
             store.add_event(Event(1, "note", "lost", origin="bogus"))
         assert store.events() == []
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.core.importing.errors import ImportFileError
+from photofinish.core.errors import ImportFileError
 from photofinish.core.jobs.imports import import_file
 from photofinish.core.jobs.summary import summary
 from photofinish.core.model import Competitor, Race

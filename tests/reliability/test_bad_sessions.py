@@ -42,6 +42,7 @@ from photofinish.core.store import SCHEMA_VERSION, Store
 from photofinish.ui import settings
 from tests.cli_support import run
 from tests.conftest import ROOT
+from tests.stored import stored
 from tests.ui import conftest as ui_fixtures
 
 # The widget tests' fixtures: a window on a copy of the 2009 race, and closing what the app opened.
@@ -295,7 +296,8 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
     Plain data only, so that a child process can hand it back as JSON.
     """
     windows = list(app_module._windows)
-    count = win.session.store.snapshot_count()
+    with stored(win.session) as store:
+        count = store.snapshot_count()
     leader = win.session.analysis.leader
     got = win.open_path(bad)
     QApplication.processEvents()
@@ -316,6 +318,8 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
         "opened": None,
     }
     if got is not None:
+        with stored(got.session) as store:
+            got_count = store.snapshot_count()
         outcome["opened"] = {
             "same_window": got is win,
             "read_only": bool(got.session.read_only),
@@ -323,7 +327,7 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
             "banner_text": got.banner_label.text(),
             "title": got.windowTitle(),
             "add_note": got.add_note_action.isEnabled(),
-            "snapshots": got.session.store.snapshot_count(),
+            "snapshots": got_count,
         }
         got.close()
         QApplication.processEvents()
@@ -333,9 +337,11 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
     win.log_action.trigger()
     win.fit_button.click()
     QApplication.processEvents()
+    with stored(win.session) as store:
+        count_now = store.snapshot_count()
     outcome["window"] = {
         "visible": win.isVisible(),
-        "snapshots_unchanged": win.session.store.snapshot_count() == count,
+        "snapshots_unchanged": count_now == count,
         "leader_unchanged": win.session.analysis.leader == leader,
         "log_scale_toggles": log_on and not win.chart.log_y,
         "no_new_windows": list(app_module._windows) == windows,

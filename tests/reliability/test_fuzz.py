@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from photofinish.core.analysis.race import analyse, settled_from
-from photofinish.core.importing.errors import ImportFileError
+from photofinish.core.errors import ImportFileError
 from photofinish.core.jobs.analysis import analyse_store, refresh_derived
 from photofinish.core.jobs.imports import import_file
 from photofinish.core.model import BY_USER, FLAG_GLITCH, FLAG_OK, Competitor, Race, Snapshot

@@ -480,7 +480,7 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
 
     race = window.edit_race()
     dialogs.append(race)
-    notes = [e for e in session.store.events() if e.origin in (ORIGIN_USER, ORIGIN_IMPORTED)]
+    notes = [e for e in session.stored_events() if e.origin in (ORIGIN_USER, ORIGIN_IMPORTED)]
     for note in notes:
         dialogs.append(window.edit_note(note.id))
     dialogs.append(window.add_note(T0))
@@ -489,7 +489,7 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
     reading.show()
     dialogs.append(reading)
     sources = SourcesDialog(
-        session.competitors, session.store.sources(), window.live.status_texts(), window
+        session.competitors, session.sources(), window.live.status_texts(), window
     )
     sources.show()
     dialogs.append(sources)
@@ -504,7 +504,7 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
         assert dialog is not None and dialog.isVisible()
         assert not dialog.grab().isNull()
         shown += shown_texts(dialog)
-    for row in range(len(session.store.sources())):
+    for row in range(len(session.sources())):
         editor = sources._open_editor(row)
         assert editor is not None
         assert not editor.grab().isNull()

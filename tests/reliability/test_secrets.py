@@ -242,7 +242,7 @@ def test_tokens_appear_nowhere_after_recording_live_sources_and_exporting(
         menu.deleteLater()
     sources = SourcesDialog(
         window.session.competitors,
-        window.session.store.sources(),
+        window.session.sources(),
         window.live.status_texts(),
         window,
     )

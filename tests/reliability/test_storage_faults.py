@@ -19,11 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from photofinish.core.errors import StorageError, storage_problem
 from photofinish.core.live.source_state import HELD
 from photofinish.core.model import Competitor, Race, SourceConfig
-from photofinish.core.store import Store, storage_problem
+from photofinish.core.store import Store
+from photofinish.core.store.errors import from_driver
 from photofinish.session import Session
 from tests.reliability.support import Feeds, Recorder, new_race
+from tests.stored import own_connection, stored
 
 
 def _counts(path: Path) -> set[int]:
@@ -85,7 +88,7 @@ def live_window(qtbot, tmp_path):
 def test_recording_pauses_with_a_message_and_resumes(qtbot, live_window, caplog, fault, undo, said):
     window, feeds, path = live_window
     runner = window.live.runner
-    conn = window.session.store.db.conn
+    conn = own_connection(window.session)
     qtbot.waitUntil(lambda: len(_counts(path)) >= 10, timeout=10_000)
 
     pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
@@ -122,7 +125,7 @@ def test_recording_pauses_with_a_message_and_resumes(qtbot, live_window, caplog,
     feeds.stop()
     qtbot.waitUntil(lambda: _lines_written(feeds) <= _counts(path), timeout=15_000)
     assert _integrity(path) == "ok"
-    texts = [e.text for e in window.session.store.events() if e.kind == "source"]
+    texts = [e.text for e in window.session.stored_events() if e.kind == "source"]
     assert any(t.startswith("Recording paused: " + runner_reason(said)) for t in texts), texts
     assert any(t.startswith("Recording resumed") for t in texts), texts
 
@@ -174,7 +177,7 @@ def test_a_lock_that_never_ends_is_an_error_after_the_retries(tmp_path, monkeypa
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
-        with Store.open(path) as store, pytest.raises(sqlite3.OperationalError, match="locked"):
+        with Store.open(path) as store, pytest.raises(StorageError, match="lock"):
             with store.write():
                 pass
     finally:
@@ -247,7 +250,8 @@ def _full_on_second_batch(monkeypatch) -> list[int]:
         calls.append(len(rows))
         if len(calls) == 2:
             store.db.execute("INSERT INTO view_state (key, value) VALUES ('half', 'written')")
-            raise sqlite3.OperationalError("database or disk is full")
+            # What the store raises when SQLite finds the disk full.
+            raise from_driver(sqlite3.OperationalError("database or disk is full"), store.path)
         return real(store, rows)
 
     monkeypatch.setattr(Store, "insert_rows", store_rows)
@@ -297,9 +301,9 @@ def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_p
         "photofinish.ui.imports.notice",
         lambda parent, title, text, **kw: shown.append((title, text)),
     )
-    before = window.session.store.snapshot_count()
+    with stored(window.session) as store:
+        before = store.snapshot_count()
     csv = _two_batches(tmp_path / "readings.csv")
-    window.session.store.add_competitor("alice")
     batches = _full_on_second_batch(monkeypatch)
     assert window.import_file(csv).wait() is None
     assert len(shown) == 1
@@ -307,7 +311,8 @@ def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_p
     assert title == "Import stopped"
     assert "stopped: the disk is full" in text
     assert f"{batches[0]:,} readings" in text and "Import the same file again" in text
-    assert window.session.store.snapshot_count() == before + batches[0]
+    with stored(window.session) as store:
+        assert store.snapshot_count() == before + batches[0]
     assert window.session.series_count() >= batches[0]
 
 
@@ -319,7 +324,7 @@ def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, m
         "photofinish.ui.main_window.notice",
         lambda parent, title, text, **kw: shown.append((title, text)),
     )
-    conn = window.session.store.db.conn
+    conn = own_connection(window.session)
     before = notes_in_file(window.session)
     conn.execute("PRAGMA query_only = ON")  # the file has turned read-only under the window
     add_note_through_dialog(window, qtbot, 1239940000000, "Not saved yet")

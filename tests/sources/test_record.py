@@ -14,6 +14,7 @@ import pytest
 
 from photofinish.core.model import Competitor, Race
 from photofinish.core.store import Store
+from tests.stored import stored
 
 EXE = Path(sys.executable).parent / "photofinish"
 
@@ -109,10 +110,10 @@ def test_bad_feeds_are_refused_before_anything_runs(session_file, services, caps
 
 
 def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, services):
-    from photofinish.app import load_session
+    from photofinish.session import open_session
     from photofinish.ui.main_window import MainWindow
 
-    session = load_session(session_file)
+    session = open_session(session_file)
     window = MainWindow(session, replay=False, restore=False)
     qtbot.addWidget(window)
     proc = _recorder(session_file, services)
@@ -129,8 +130,8 @@ def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, se
 
 
 def test_a_window_opened_while_recording_does_not_poll_too(qtbot, session_file, services):
-    from photofinish.app import load_session
     from photofinish.core.model import SourceConfig
+    from photofinish.session import open_session
     from photofinish.ui.main_window import MainWindow
 
     with Store.open(session_file) as store:
@@ -145,13 +146,14 @@ def test_a_window_opened_while_recording_does_not_poll_too(qtbot, session_file, 
                 if "recorder" in store.view_state():
                     break
             time.sleep(0.1)
-        session = load_session(session_file)
+        session = open_session(session_file)
         window = MainWindow(session, replay=False, restore=False)
         qtbot.addWidget(window)
         assert window.live.recorder_pid == proc.pid
         assert not window.live.active
         assert "another process" in window.scoreboard.cards[0].source.text()
-        info = json.loads(session.store.view_state()["recorder"])
+        with stored(session) as store:
+            info = json.loads(store.view_state()["recorder"])
         assert info["pid"] == proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)

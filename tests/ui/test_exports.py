@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QPushButton
 from photofinish.core.jobs.imports import import_file
 from photofinish.core.store import Store
 from photofinish.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
+from tests.stored import stored
 
 SVG = "{http://www.w3.org/2000/svg}"
 AT_FINISH = (1239922800.0, 1239950000.0)  # 16 Apr 2009 23:00 UTC to 17 Apr 06:33 UTC
@@ -216,14 +217,15 @@ def test_snapshots_csv_round_trips(window, qtbot, tmp_path):
     job = window.exports.export_snapshots(out)
     with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
         pass
-    stored = window.session.store.snapshot_count()
-    assert blocker.args == [stored]
+    with stored(window.session) as store:
+        count = store.snapshot_count()
+        before = [(s.at_ms, s.handle, s.count, s.source) for s in store.snapshots()]
+    assert blocker.args == [count]
     assert "snapshots written" in window.statusBar().currentMessage()
     copy = Store.create(tmp_path / "again.db", window.session.race, [])
     try:
         report = import_file(copy, out)
-        assert report.imported == stored and not report.skipped
-        before = [(s.at_ms, s.handle, s.count, s.source) for s in window.session.store.snapshots()]
+        assert report.imported == count and not report.skipped
         after = [(s.at_ms, s.handle, s.count, s.source) for s in copy.snapshots()]
         assert sorted(after) == sorted(before)
     finally:

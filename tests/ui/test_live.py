@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QDialog
 from photofinish.core.model import Competitor, Race, Snapshot, SourceConfig
 from photofinish.core.store import Store
 from photofinish.session import Session
+from tests.stored import query
+from tests.stored import stored as stored_file
 
 T0 = 1_795_000_000_000
 
@@ -92,8 +94,7 @@ def test_closing_the_window_stops_polling(qtbot, live_window, services):
 
 def test_sources_dialog_saves_and_restarts(qtbot, live_window, services, monkeypatch):
     win = live_window
-    store = win.session.store
-    old = store.sources()
+    old = win.session.sources()
 
     class FakeDialog:
         def __init__(self, competitors, sources, status=None, parent=None):
@@ -115,7 +116,8 @@ def test_sources_dialog_saves_and_restarts(qtbot, live_window, services, monkeyp
 
     monkeypatch.setattr("photofinish.ui.sources_dialog.SourcesDialog", FakeDialog)
     win.live.edit_sources()
-    stored = store.sources()
+    with stored_file(win.session) as store:
+        stored = store.sources()
     assert [(s.handle, s.spec, s.enabled) for s in stored] == [
         ("alice", "bluesky:alice.example.com", False),
         ("bob", "mastodon:@bob@example.social", True),
@@ -135,12 +137,14 @@ def test_a_typed_reading_is_stored_and_undone(qtbot, window):
     count = int(session.series["aplusk"].count[-1]) + 50
     assert window.live.add_reading("aplusk", last + 60_000, count)
     assert len(session.series["aplusk"]) == before + 1
-    stored = [s for s in session.store.snapshots("aplusk") if s.at_ms == last + 60_000]
+    with stored_file(session) as store:
+        stored = [s for s in store.snapshots("aplusk") if s.at_ms == last + 60_000]
     assert [(s.count, s.source) for s in stored] == [(count, "manual")]
     assert window.scoreboard.cards[0].count.text() == f"{count:,}"
     window.undo_stack.undo()
     assert len(session.series["aplusk"]) == before
-    assert not [s for s in session.store.snapshots("aplusk") if s.at_ms == last + 60_000]
+    with stored_file(session) as store:
+        assert not [s for s in store.snapshots("aplusk") if s.at_ms == last + 60_000]
     window.undo_stack.redo()
     assert len(session.series["aplusk"]) == before + 1
     # The same reading again is not stored twice.
@@ -180,7 +184,7 @@ def test_readings_within_a_frame_are_analysed_together(qtbot, window):
     # The next ones come within the frame: stored now, analysed at the frame.
     session.append([Snapshot(last_t + 120_000, "aplusk", last_c + 9, "manual")])
     session.append([Snapshot(last_t + 180_000, "aplusk", last_c + 12, "manual")])
-    assert session.store.snapshot_id("aplusk", last_t + 180_000, last_c + 12) is not None
+    assert session.reading_id("aplusk", last_t + 180_000, last_c + 12) is not None
     assert int(session.analysis.clean["aplusk"][0][-1]) == last_t + 60_000
     assert not changed
     qtbot.waitUntil(lambda: bool(changed), timeout=FRAME_MS * 5)
@@ -203,5 +207,4 @@ def test_flush_and_closing_settle_readings_still_waiting(window):
     session.append([Snapshot(last_t + 240_000, "aplusk", last_c + 15, "manual")])
     session.stop_watching()  # before the file closes: what waits is analysed and stored
     key = f"glitch:aplusk:{last_t + 180_000}:{last_c * 3}"
-    stored = session.store.db.execute("SELECT count(*) FROM events WHERE key = ?", [key])
-    assert stored.fetchone()[0] == 1
+    assert query(session, "SELECT count(*) FROM events WHERE key = ?", [key]) == [(1,)]

@@ -146,7 +146,7 @@ def _race_digest(path) -> str:
 
 
 def test_replay_reaches_the_first_crossing(qtbot, sample_session, tmp_path):
-    path = sample_session.store.path
+    path = sample_session.path
     before = _race_digest(path)
     win = MainWindow(sample_session, replay=True)
     qtbot.addWidget(win)

@@ -13,15 +13,17 @@ from photofinish.core.model import KIND_NOTE, ORIGIN_USER
 from photofinish.ui import event_log
 from photofinish.ui.main_window import ADD_NOTE_SHORTCUT
 from photofinish.ui.note_dialog import safe_link
+from tests.stored import query
 
 HOSTILE = "<b>bold</b> <script>alert(1)</script> &amp; <img src=x>"
 GLITCH_AT_MS = 1239946320000  # cnnbrk's 1,998,130 at 2009-04-17 05:32 UTC
 
 
 def notes_in_file(session) -> list[tuple]:
-    return session.store.db.execute(
-        "SELECT at_ms, kind, text, url, origin FROM events WHERE origin != 'derived' ORDER BY id"
-    ).fetchall()
+    return query(
+        session,
+        "SELECT at_ms, kind, text, url, origin FROM events WHERE origin != 'derived' ORDER BY id",
+    )
 
 
 def add_note_through_dialog(window, qtbot, at_ms, text, url="", handle=None):
@@ -95,7 +97,7 @@ def test_add_note_at_the_replay_moment_by_default(window):
 
 def test_edit_delete_and_undo_redo(window, qtbot):
     add_note_through_dialog(window, qtbot, 1239940000000, "first words")
-    note = [e for e in window.session.store.events() if e.text == "first words"][0]
+    note = [e for e in window.session.stored_events() if e.text == "first words"][0]
     dialog = window.edit_note(note.id)
     assert dialog.note_text() == "first words"
     dialog.text.setPlainText("better words")
@@ -123,7 +125,7 @@ def test_edit_delete_and_undo_redo(window, qtbot):
 
 def test_log_context_menu_edits_and_deletes_notes_only(window, qtbot):
     add_note_through_dialog(window, qtbot, 1239940000000, "a note to delete")
-    note = [e for e in window.session.store.events() if e.text == "a note to delete"][0]
+    note = [e for e in window.session.stored_events() if e.text == "a note to delete"][0]
     menu = window.log_panel.context_menu_for(note)
     actions = {a.objectName(): a for a in menu.actions() if a.objectName()}
     assert actions["editNote"].isEnabled() and actions["deleteNote"].isEnabled()
@@ -149,7 +151,7 @@ def test_hostile_note_text_is_shown_literally(window, qtbot):
     chart_tip = window.chart._tip(0, 0, ("k", HOSTILE))
     assert "&lt;script&gt;" in chart_tip and "<script>" not in chart_tip
     dialog = window.edit_note(
-        next(e for e in window.session.store.events() if e.text == HOSTILE).id
+        next(e for e in window.session.stored_events() if e.text == HOSTILE).id
     )
     assert dialog.text.toPlainText() == HOSTILE
     dialog.reject()
@@ -212,9 +214,7 @@ def test_unflag_the_2009_glitch_by_hand_and_undo(window, qtbot):
     assert session.analysis.glitches == []
     kept = [e for e in session.events if e.key and e.key.startswith("kept:")]
     assert len(kept) == 1 and "by hand" in kept[0].text
-    row = session.store.db.execute(
-        "SELECT flag, flagged_by FROM snapshots WHERE count = 1998130"
-    ).fetchone()
+    [row] = query(session, "SELECT flag, flagged_by FROM snapshots WHERE count = 1998130")
     assert row == ("ok", "user")
     window.undo_stack.undo()
     assert [(g.count, g.by) for g in session.analysis.glitches] == [(1998130, "auto")]
@@ -239,9 +239,7 @@ def test_flag_a_reading_as_glitch_recomputes_the_figures(window):
     assert len(session.analysis.clean["aplusk"][0]) == before_points - 1
     text = next(e.text for e in session.events if e.key == f"glitch:aplusk:{at_ms}:{count}")
     assert "by hand" in text
-    stored = session.store.db.execute(
-        "SELECT flag, flagged_by FROM snapshots WHERE id = ?", [sid]
-    ).fetchone()
+    [stored] = query(session, "SELECT flag, flagged_by FROM snapshots WHERE id = ?", [sid])
     assert stored == ("glitch", "user")
 
 
@@ -273,7 +271,7 @@ def test_import_notes_from_json_lines(window, tmp_path):
 def test_export_log_from_the_window(window, qtbot, tmp_path):
     add_note_through_dialog(window, qtbot, 1239940000000, "pipe | and *stars*")
     n = window.export_log(tmp_path / "log.csv", "csv")
-    assert n == len(window.session.store.events())
+    assert n == len(window.session.stored_events())
     text = (tmp_path / "log.csv").read_text(encoding="utf-8")
     assert "pipe | and *stars*" in text and "PDT" in text and "2009-04-17T" in text
     n_md = window.export_log(tmp_path / "log.md", "md")

@@ -17,11 +17,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog, QPushButton
 
 from photofinish import app as app_module
+from photofinish.core.analysis.race import fingerprint
 from photofinish.core.jobs import imports as import_job
 from photofinish.core.model import Competitor, Race, Snapshot
 from photofinish.core.store import Store
 from photofinish.ui import progress
 from photofinish.ui.progress import StepJob
+from tests.stored import query, stored
 
 
 class FakeClock:
@@ -211,7 +213,7 @@ COUNT_NEWCOMER = (
 
 
 def stored_from(window) -> int:
-    return int(window.session.store.db.execute(COUNT_NEWCOMER).fetchone()[0])
+    return int(query(window.session, COUNT_NEWCOMER)[0][0])
 
 
 def stored_from_file(path) -> int:
@@ -250,7 +252,7 @@ def test_a_cancelled_import_keeps_whole_batches_and_says_so(
     report = window.import_file(csv).wait()
     assert report.imported == ROWS - kept and report.duplicates == kept
     assert stored_from(window) == ROWS
-    assert window.session.store.unfinished_imports() == []
+    assert window.session.unfinished_imports() == []
     assert shown[-1][0] == "Import finished"
 
 
@@ -299,7 +301,7 @@ def test_closing_the_window_mid_import_stops_it_quietly(
     qtbot, window, small_batches, shown, tmp_path
 ):
     csv = readings_csv(tmp_path / "readings.csv")
-    store_path = window.session.store.path
+    store_path = window.session.path
     job = window.import_file(csv)
     small_batches.then[2] = window.close
     with qtbot.waitSignal(job.cancelled, timeout=10_000):
@@ -362,7 +364,8 @@ def test_a_slow_open_shows_progress_then_the_window(qtbot, slow_loading, tmp_pat
     assert any(text.startswith("Opening slow.pfrace\n") for text in labels)
     assert any("Loading the readings of B" in text for text in labels)
     assert open_dialog() is None  # gone once the window is there
-    assert window.session.store.settled(window.session._fingerprint()) is not None
+    with stored(window.session) as store:
+        assert store.settled(fingerprint(store.race(), store.competitors())) is not None
 
 
 def test_cancelling_a_slow_open_leaves_no_window_and_the_file_as_it_was(
@@ -413,11 +416,11 @@ def test_a_small_file_opens_straight_through_without_a_dialog(qtbot, clock, tmp_
 
 
 def test_a_bad_file_is_still_refused_with_its_reason(qtbot, tmp_path):
-    from photofinish.core.store import SessionError
+    from photofinish.core.errors import SessionFileError
 
     bad = tmp_path / "notes.pfrace"
     bad.write_text("not a session")
-    with pytest.raises(SessionError, match="not a SQLite database"):
+    with pytest.raises(SessionFileError, match="not a SQLite database"):
         app_module.open_window(bad)
     assert app_module._windows == []
 

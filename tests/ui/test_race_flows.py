@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QToolButton
 from photofinish import app as app_module
 from photofinish.core.store import Store
 from photofinish.ui import theme
+from tests.stored import stored
 
 
 def fill_new_race(dialog, qtbot) -> None:
@@ -78,13 +79,14 @@ def test_edit_race_stores_at_once_redraws_and_undoes(qtbot, window, monkeypatch)
     dialog.findChild(QToolButton, "colourButton1").click()
     dialog.ok_button.click()
 
-    race = session.store.race()
+    with stored(session) as store:
+        race, comps = store.race(), store.competitors()
     assert (race.title, race.milestone, race.display_tz) == (
         "Kutcher v CNN, the rematch",
         1_010_000,
         "Europe/London",
     )
-    ashton = session.store.competitors()[0]
+    ashton = comps[0]
     assert (ashton.name, ashton.colour.lower()) == ("Ashton", "#009e73")
     # Everything redraws: title, scoreboard, legend, axis zone, derived events, status.
     assert window.windowTitle() == "Photo Finish — Kutcher v CNN, the rematch"
@@ -103,14 +105,15 @@ def test_edit_race_stores_at_once_redraws_and_undoes(qtbot, window, monkeypatch)
     assert not any("reaches 1,000,000" in e.text for e in session.events)
 
     window.undo_stack.undo()
-    race = session.store.race()
+    with stored(session) as store:
+        race, comps = store.race(), store.competitors()
     assert (race.title, race.milestone, race.display_tz) == (
         "Kutcher vs CNN: the race to a million followers (April 2009)",
         1_000_000,
         "America/Los_Angeles",
     )
     assert window.windowTitle().startswith("Photo Finish — Kutcher vs CNN: the race")
-    assert session.store.competitors()[0].name == "Ashton Kutcher"
+    assert comps[0].name == "Ashton Kutcher"
     assert window.scoreboard.cards[0].name.text() == "Ashton Kutcher"
     assert any("Ashton Kutcher reaches 1,000,000" in e.text for e in session.events)
 

@@ -18,6 +18,7 @@ from photofinish import app as app_module
 from photofinish.core.model import Snapshot
 from photofinish.core.store import Store
 from photofinish.ui import settings
+from tests.stored import stored
 
 START_MS = 1239926400000  # 2009-04-17 00:00 UTC
 END_MS = 1239940800000  # 2009-04-17 04:00 UTC
@@ -168,7 +169,8 @@ def test_save_a_copy_during_concurrent_writes(qtbot, copies):
             while committed[0] < 500 * (k + 1) and not errors:
                 assert time.monotonic() < deadline
                 time.sleep(0.002)
-            before = win.session.store.snapshot_count()
+            with stored(win.session) as store:
+                before = store.snapshot_count()
             target = path.with_name(f"copy{k}.pfrace")
             assert win.save_copy_to(target)
             with Store.open(target, read_only=True) as copy:
@@ -189,7 +191,7 @@ def test_save_as_moves_the_window_to_the_copy_and_keeps_the_view(qtbot, copies):
     target = path.with_name("renamed.pfrace")
     new = win.save_as(target)
     assert new is not None and new is not win
-    assert new.session.store.path == target
+    assert new.session.path == target
     assert app_module.window_for(path) is None
     assert new.chart.log_y and not new.chart.following
     (x0, x1), _ = new.chart.getViewBox().viewRange()
@@ -199,12 +201,14 @@ def test_save_as_moves_the_window_to_the_copy_and_keeps_the_view(qtbot, copies):
 def test_save_a_copy_over_the_open_file_is_refused(qtbot, copies, monkeypatch):
     path = copies("same.db")
     win = app_module.open_path(path)
-    before = win.session.store.snapshot_count()
+    with stored(win.session) as store:
+        before = store.snapshot_count()
     assert not win.save_copy_to(path)
     box = next(b for b in win.findChildren(QMessageBox) if b.isVisible())
     assert "open session itself" in box.text()
     box.close()
-    assert win.session.store.snapshot_count() == before
+    with stored(win.session) as store:
+        assert store.snapshot_count() == before
 
 
 def test_reopening_restores_the_view(qtbot, copies):

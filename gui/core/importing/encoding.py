@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import ImportFileError
+from ..errors import ImportFileError
 
 _SNIFF_BYTES = 8192  # what the checks for binary files and for the encoding look at
 

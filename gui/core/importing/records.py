@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
+from ..errors import ImportFileError
 from ..model import KIND_NOTE, ORIGIN_IMPORTED, Event, Snapshot
-from .errors import ImportFileError
 from .report import ParsedRow, Skipped
 from .values import latest_reading_ms, parse_count, parse_timestamp, shown
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+from ..errors import ImportFileError
 from ..model import Event, SnapshotRow, datetime_to_ms
 from .encoding import check_bytes, open_binary
-from .errors import ImportFileError
 from .records import CSV_COLUMNS, MAX_LINE_CHARS, csv_record, json_line, sniff_format, stored_handle
 from .report import ParsedRow, Skipped
 from .values import TOO_BIG, latest_reading_ms, parse_count, parse_timestamp

@@ -2,19 +2,12 @@
 
 ``Store`` is the package's face; its tables live in a module each (race,
 readings, events, sources, the analysis cache, view state and copies).
+Whatever SQLite raises comes out as one of the project's own errors
+(:mod:`photofinish.core.errors`).
 """
 
 from .checks import SESSION_SUFFIX, inspect_file, write_problem
-from .errors import SessionError, storage_problem
 from .schema import SCHEMA_VERSION
 from .store import Store
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "SESSION_SUFFIX",
-    "SessionError",
-    "Store",
-    "inspect_file",
-    "storage_problem",
-    "write_problem",
-]
+__all__ = ["SCHEMA_VERSION", "SESSION_SUFFIX", "Store", "inspect_file", "write_problem"]

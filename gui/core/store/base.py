@@ -12,7 +12,8 @@ from typing import Self
 
 from sqlite_utils import Database
 
-from .errors import _busy
+from ..errors import is_busy
+from .errors import from_driver, translated
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ BUSY_TIMEOUT_MS = 10_000
 WRITE_TRIES = 3  # each waits up to BUSY_TIMEOUT_MS for another writer's lock
 
 
+@translated
 class StoreBase:
     """The connection every table of the store works through."""
 
@@ -52,16 +54,18 @@ class StoreBase:
         A deferred transaction that reads first and writes later fails at once
         with "database is locked" when another connection committed in between;
         taking the lock up front lets the busy timeout wait for it instead.
-        Nested calls become savepoints.
+        Nested calls become savepoints. Beginning and committing raise the
+        project's errors (:mod:`photofinish.core.errors`), as every table does.
         """
         if self.db.conn.in_transaction:
-            with self.db.atomic():
+            with self._driver_errors(), self.db.atomic():
                 yield self
             return
-        if not self._wal and self.path is not None and not self.read_only:
-            self.db.enable_wal()
-            self._wal = True
-        self._begin_immediate()
+        with self._driver_errors():
+            if not self._wal and self.path is not None and not self.read_only:
+                self.db.enable_wal()
+                self._wal = True
+            self._begin_immediate()
         try:
             yield self
         except BaseException:
@@ -69,7 +73,15 @@ class StoreBase:
                 self.db.conn.execute("ROLLBACK")
             raise
         else:
-            self.db.conn.execute("COMMIT")
+            with self._driver_errors():
+                self.db.conn.execute("COMMIT")
+
+    @contextmanager
+    def _driver_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise from_driver(exc, self.path) from exc
 
     def _begin_immediate(self) -> None:
         """Take the write lock, waiting out another writer: the busy timeout, then retries.
@@ -83,7 +95,7 @@ class StoreBase:
                 self.db.conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if not _busy(exc) or attempt == WRITE_TRIES:
+                if not is_busy(exc) or attempt == WRITE_TRIES:
                     raise
                 log.info(
                     "%s: another program has been writing for a while; waiting again (%d of %d)",

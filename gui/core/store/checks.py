@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import SessionError
+from ..errors import SessionFileError
 from .schema import SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -57,22 +57,22 @@ def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
 def inspect_file(path: str | Path) -> int:
     """Check that a file is a session this version can read, without changing it.
 
-    Returns its schema version; raises :class:`SessionError` naming the problem.
+    Returns its schema version; raises :class:`SessionFileError` naming the problem.
     """
     p = Path(path)
     if not p.exists():
-        raise SessionError(p, "no such file")
+        raise SessionFileError(p, "no such file")
     if p.is_dir():
-        raise SessionError(p, "is a folder, not a session file")
+        raise SessionFileError(p, "is a folder, not a session file")
     try:
         with p.open("rb") as fh:
             head = fh.read(len(SQLITE_MAGIC))
     except OSError as exc:
-        raise SessionError(p, f"cannot be read ({exc.strerror or exc})") from exc
+        raise SessionFileError(p, f"cannot be read ({exc.strerror or exc})") from exc
     if not head:
-        raise SessionError(p, "is empty, not a Photo Finish session")
+        raise SessionFileError(p, "is empty, not a Photo Finish session")
     if head != SQLITE_MAGIC:
-        raise SessionError(p, "is not a SQLite database, so not a Photo Finish session")
+        raise SessionFileError(p, "is not a SQLite database, so not a Photo Finish session")
     try:
         conn = sqlite3.connect(read_only_uri(p), uri=True)
         try:
@@ -85,11 +85,13 @@ def inspect_file(path: str | Path) -> int:
             conn.close()
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         # Damaged pages can also turn the schema's own text into bytes that are not UTF-8.
-        raise SessionError(p, f"is damaged or unreadable ({exc})") from exc
+        raise SessionFileError(p, f"is damaged or unreadable ({exc})") from exc
     if not {"race", "competitors", "snapshots"} <= tables:
-        raise SessionError(p, "is a SQLite database but not a Photo Finish session (no race table)")
+        raise SessionFileError(
+            p, "is a SQLite database but not a Photo Finish session (no race table)"
+        )
     if version > SCHEMA_VERSION:
-        raise SessionError(
+        raise SessionFileError(
             p,
             f"was saved by a newer Photo Finish (schema version {version}; "
             f"this version reads up to {SCHEMA_VERSION}); it was not changed",

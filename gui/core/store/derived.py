@@ -10,8 +10,10 @@ import numpy as np
 from ..model import KIND_LEAD_CHANGE, ORIGIN_DERIVED, LeadChange, Settled
 from . import blocks
 from .base import StoreBase
+from .errors import translated
 
 
+@translated
 class DerivedTable(StoreBase):
     """The automatic glitch flags in ``snapshots`` and the ``derived_state`` table."""
 

@@ -1,39 +1,62 @@
-"""What goes wrong with a session file, in words a user can act on."""
+"""SQLite's errors turned into the project's own, in one place, for every table of the store."""
 
 from __future__ import annotations
 
-import errno
+import functools
+import inspect
+import sqlite3
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import DamagedFileError, StorageError, StoreError, storage_problem
 
 
-class SessionError(Exception):
-    """A session file that cannot be used, with the file and the problem named."""
+def from_driver(exc: sqlite3.Error, path: str | Path | None) -> StoreError:
+    """The project's error for what SQLite raised while working on ``path``.
 
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = str(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+    A refused operation (locks, a full disk, a read-only file, a constraint)
+    is a :class:`StorageError`; other database errors mean damage.
+    """
+    where = path if path is not None else ":memory:"
+    if isinstance(exc, sqlite3.OperationalError | sqlite3.IntegrityError) or not isinstance(
+        exc, sqlite3.DatabaseError
+    ):
+        return StorageError(where, storage_problem(exc), str(exc))
+    return DamagedFileError(where, f"is damaged ({exc})", str(exc))
 
 
-def _busy(exc: BaseException) -> bool:
-    """Whether another connection's lock made this fail (waiting may help)."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
+F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound=type)
 
 
-def storage_problem(exc: BaseException) -> str:
-    """Why a write to a session failed, in words a user can act on."""
-    name = getattr(exc, "sqlite_errorname", "") or ""
-    text = str(exc)
-    full = name == "SQLITE_FULL" or "disk is full" in text
-    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or full:
-        return "the disk is full"
-    if name.startswith("SQLITE_READONLY") or "readonly" in text or "read-only" in text:
-        return "the session file or its folder has become read-only"
-    if _busy(exc):
-        return "another program holds the session file's lock"
-    if name.startswith("SQLITE_IOERR") or "I/O error" in text or isinstance(exc, OSError):
-        return f"the disk reported an error, so the file cannot be written ({text})"
-    if isinstance(exc, SessionError):
-        return exc.problem
-    return f"the session file cannot be written ({text})"
+def _wrap(method: F) -> F:
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def each(self: Any, *args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            try:
+                return (yield from method(self, *args, **kwargs))
+            except sqlite3.Error as exc:
+                raise from_driver(exc, getattr(self, "path", None)) from exc
+
+        return each  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise from_driver(exc, getattr(self, "path", None)) from exc
+
+    return call  # type: ignore[return-value]
+
+
+def translated(cls: C) -> C:
+    """Make every public method of a store class raise the project's errors, not the driver's."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_") and name not in ("__enter__", "__exit__"):
+            continue
+        if inspect.isfunction(member):
+            setattr(cls, name, _wrap(member))
+    return cls

@@ -7,8 +7,10 @@ from typing import Any
 
 from ..model import ORIGIN_DERIVED, Event
 from .base import StoreBase
+from .errors import translated
 
 
+@translated
 class EventsTable(StoreBase):
     """The ``events`` table."""
 

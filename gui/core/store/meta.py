@@ -9,13 +9,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..errors import SessionFileError
 from ..files import give_usual_permissions
 from .base import StoreBase
-from .errors import SessionError
+from .errors import translated
 
+RECORDER = "recorder"  # the key naming the process that records into the file
 UNFINISHED_IMPORT = "import:unfinished:"  # view_state key prefix, then the file's full path
 
 
+@translated
 class MetaTable(StoreBase):
     """The ``view_state`` table, and copies of the whole file."""
 
@@ -31,6 +34,29 @@ class MetaTable(StoreBase):
                 "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
                 list(values.items()),
             )
+
+    # -- a running recorder -------------------------------------------------------------
+    def recorder(self) -> dict[str, Any] | None:
+        """The mark a recorder left while it records into the file (None when there is none)."""
+        raw = self.view_state().get(RECORDER)
+        if not raw:
+            return None
+        try:
+            mark = json.loads(raw)
+        except ValueError:
+            return None
+        return mark if isinstance(mark, dict) else None
+
+    def set_recorder(self, mark: dict[str, Any] | None) -> None:
+        """Leave a recorder's mark in the file (None: take it away)."""
+        with self.write():
+            if mark is None:
+                self.db.execute("DELETE FROM view_state WHERE key = ?", [RECORDER])
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
+                    [RECORDER, json.dumps(mark)],
+                )
 
     # -- imports that did not finish --------------------------------------------------
     def set_unfinished_import(self, key: str, progress: dict[str, Any] | None) -> None:
@@ -74,7 +100,7 @@ class MetaTable(StoreBase):
         """
         out = Path(target)
         if self.path is not None and out.exists() and out.resolve() == self.path.resolve():
-            raise SessionError(out, "is the open session itself; choose another name")
+            raise SessionFileError(out, "is the open session itself; choose another name")
         fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
         os.close(fd)
         tmp = Path(tmp_name)

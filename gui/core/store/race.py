@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import SessionFileError
 from ..model import DEFAULT_COLOURS, Competitor, Race
 from .base import StoreBase
-from .errors import SessionError
+from .errors import translated
 
 
+@translated
 class RaceTable(StoreBase):
     """The ``race`` row and the ``competitors`` table."""
 
@@ -19,7 +21,7 @@ class RaceTable(StoreBase):
             "SELECT title, milestone, platform, display_tz, stale_after_s FROM race WHERE id = 1"
         ).fetchone()
         if row is None:
-            raise SessionError(self.path or ":memory:", "has no race row")
+            raise SessionFileError(self.path or ":memory:", "has no race row")
         return Race(row[0], int(row[1]), row[2], row[3], int(row[4]))
 
     def update_race(self, **fields: Any) -> None:

@@ -12,6 +12,7 @@ from ..model import BY_USER, FLAG_GLITCH, FLAG_NONE, FLAG_OK, Snapshot, Snapshot
 from ..series import ROUNDED_SOURCE_PREFIX, Series
 from . import blocks
 from .derived import DerivedTable
+from .errors import translated
 
 # Readings from these sources are public counts rounded to three significant
 # digits (a LIKE pattern on snapshots.source).
@@ -22,6 +23,7 @@ _INSERT_ROWS = (
 )
 
 
+@translated
 class ReadingsTable(DerivedTable):
     """The ``snapshots`` table (and, through ``blocks``, its packed copy)."""
 

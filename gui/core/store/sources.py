@@ -8,10 +8,12 @@ from dataclasses import replace
 
 from ..model import SourceConfig
 from .base import StoreBase
+from .errors import translated
 
 log = logging.getLogger(__name__)
 
 
+@translated
 class SourcesTable(StoreBase):
     """The ``sources`` table."""
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ..errors import SessionFileError
 from ..model import Competitor, Race
 from ..series import Series
 from .checks import inspect_file, read_only_uri, write_problem
-from .errors import SessionError
+from .errors import translated
 from .events import EventsTable
 from .meta import MetaTable
 from .race import RaceTable
@@ -23,6 +24,7 @@ from .sources import SourcesTable
 log = logging.getLogger(__name__)
 
 
+@translated
 class Store(RaceTable, ReadingsTable, EventsTable, SourcesTable, MetaTable):
     """A session file opened for reading and writing (or reading only)."""
 
@@ -35,11 +37,11 @@ class Store(RaceTable, ReadingsTable, EventsTable, SourcesTable, MetaTable):
         if path is not None:
             p = Path(path)
             if p.exists():
-                raise SessionError(p, "already exists; choose another name")
+                raise SessionFileError(p, "already exists; choose another name")
             try:
                 db = Database(p)
             except sqlite3.Error as exc:
-                raise SessionError(p, f"cannot be created ({exc})") from exc
+                raise SessionFileError(p, f"cannot be created ({exc})") from exc
         else:
             p = None
             db = Database(memory=True)
@@ -63,7 +65,7 @@ class Store(RaceTable, ReadingsTable, EventsTable, SourcesTable, MetaTable):
                 for comp in competitors:
                     store.add_competitor(comp.handle, comp.name, comp.colour)
         except (sqlite3.Error, OSError) as exc:
-            raise SessionError(p or ":memory:", f"cannot be written ({exc})") from exc
+            raise SessionFileError(p or ":memory:", f"cannot be written ({exc})") from exc
         return store
 
     @classmethod
@@ -84,12 +86,12 @@ class Store(RaceTable, ReadingsTable, EventsTable, SourcesTable, MetaTable):
                     log.info("Upgrading %s from schema %d to %d", p, version, SCHEMA_VERSION)
                     migrations.apply(db)
         except sqlite3.Error as exc:
-            raise SessionError(p, f"cannot be opened ({exc})") from exc
+            raise SessionFileError(p, f"cannot be opened ({exc})") from exc
         try:
             return cls(db, p, read_only=read_only)
         except sqlite3.Error as exc:
             db.close()
-            raise SessionError(p, f"is damaged or unreadable ({exc})") from exc
+            raise SessionFileError(p, f"is damaged or unreadable ({exc})") from exc
 
     def all_series(self) -> dict[str, Series]:
         """Every competitor's readings as arrays."""

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from .core.analysis.race import analyse, fingerprint, settled_from
-from .core.analysis.result import RaceAnalysis
-from .core.jobs.analysis import refresh_derived
-from .core.model import (
+from ..core.analysis.race import analyse, fingerprint, settled_from
+from ..core.analysis.result import RaceAnalysis
+from ..core.errors import SessionFileError, StoreError
+from ..core.jobs.analysis import refresh_derived
+from ..core.jobs.exports import export_csv_steps
+from ..core.live.recording import running_elsewhere
+from ..core.model import (
     BY_USER,
     KIND_NOTE,
     NOTE_ORIGINS,
@@ -23,11 +27,15 @@ from .core.model import (
     Race,
     Settled,
     Snapshot,
+    SourceConfig,
     zone_of,
 )
-from .core.series import Series
-from .core.steps import Progress, run_steps
-from .core.store import SessionError, Store
+from ..core.series import Series
+from ..core.steps import Progress, run_steps
+from ..core.store import Store, write_problem
+
+if TYPE_CHECKING:
+    from ..core.importing.report import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +64,7 @@ class Session(QObject):
     def __init__(self, store: Store, parent: QObject | None = None, *, load: bool = True) -> None:
         """Read ``store``'s race; with ``load=False``, only its settings (see :meth:`opening`)."""
         super().__init__(parent)
-        self.store = store
+        self._store = store  # only the session (and the functions beside it) touch the file
         self.race: Race = store.race()
         self.competitors: list[Competitor] = store.competitors()
         self.zone = zone_of(self.race.display_tz)
@@ -90,7 +98,7 @@ class Session(QObject):
         return session
 
     def _load(self) -> Generator[Progress, None, None]:
-        store = self.store
+        store = self._store
         total = len(self.competitors) + 1
         for done, comp in enumerate(self.competitors):
             yield done, total
@@ -109,14 +117,14 @@ class Session(QObject):
             # First open of this file (or of this race's settings): remember what
             # was settled so the next open only works out what is new.
             try:
-                refresh_derived(self.store, self.analysis)
-            except sqlite3.Error as exc:
+                refresh_derived(self._store, self.analysis)
+            except StoreError as exc:
                 log.warning("Could not store the analysis in the file: %s", exc)
 
     # -- other processes -------------------------------------------------------------
     def watch_file(self, interval_ms: int = 1500) -> None:
         """Look for what other processes (a recorder) write to the file, this often."""
-        if self.store.path is not None:
+        if self._store.path is not None:
             self._watch.start(interval_ms)
 
     def stop_watching(self) -> None:
@@ -124,7 +132,7 @@ class Session(QObject):
         self._watch.stop()
         try:
             self.flush()
-        except sqlite3.Error as exc:
+        except StoreError as exc:
             log.warning("Could not store the last analysis: %s", exc)
         self._frame.stop()
 
@@ -132,12 +140,12 @@ class Session(QObject):
     def check_file(self) -> bool:
         """Pick up readings and events another process committed; True when there were some."""
         try:
-            version = self.store.data_version()
+            version = self._store.data_version()
             if version == self._data_version:
                 return False
             self._data_version = version
-            new = self.store.snapshots_after(self._max_id)
-        except sqlite3.Error as exc:
+            new = self._store.snapshots_after(self._max_id)
+        except StoreError as exc:
             log.warning("Could not look for new readings in the file: %s", exc)
             return False
         if new:
@@ -153,7 +161,69 @@ class Session(QObject):
     @property
     def read_only(self) -> bool:
         """Whether the file can be changed."""
-        return self.store.read_only
+        return self._store.read_only
+
+    @property
+    def path(self) -> Path | None:
+        """The session file (None for a race kept only in memory)."""
+        return self._store.path
+
+    def read_only_reason(self) -> str | None:
+        """Why the session cannot be changed, in words; None when nothing stops it.
+
+        None also when the file could be written but was opened read-only on
+        purpose, as the headless screenshot does.
+        """
+        if not self.read_only:
+            return None
+        path = self.path
+        return "this race is only in memory" if path is None else write_problem(path)
+
+    def stored_events(self) -> list[Event]:
+        """Every event and note in the file, derived ones included, whatever moment is shown."""
+        return self._store.events()
+
+    def sources(self) -> list[SourceConfig]:
+        """The live sources attached to the race."""
+        return self._store.sources()
+
+    def replace_sources(self, sources: list[SourceConfig]) -> list[SourceConfig]:
+        """Keep exactly these sources (new ones have no id); returns them as stored."""
+        self._check_writable()
+        kept = {s.id for s in sources if s.id is not None}
+        with self._store.write():
+            for old in self._store.sources():
+                if old.id is not None and old.id not in kept:
+                    self._store.delete_source(old.id)
+            for source in sources:
+                self._store.save_source(source)
+        return self._store.sources()
+
+    def recorder_elsewhere(self) -> int | None:
+        """The pid of another process recording into this file, if one runs."""
+        return running_elsewhere(self._store.recorder())
+
+    def unfinished_imports(self) -> list[dict[str, Any]]:
+        """Imports into this file that stopped before their end, oldest first."""
+        return self._store.unfinished_imports()
+
+    def saved_view(self) -> dict[str, str]:
+        """What the window showed when this race was last closed."""
+        return self._store.view_state()
+
+    def save_view(self, values: dict[str, str]) -> None:
+        """Remember what the window shows, in the file (not for a read-only session)."""
+        self._check_writable()
+        self._store.set_view_state(values)
+
+    def save_copy(self, target: Path) -> None:
+        """Write a consistent copy of the file to ``target`` (SQLite's online backup)."""
+        self._store.backup_to(target)
+
+    def close(self) -> None:
+        """Stop watching the file and close it."""
+        self.stop_watching()
+        self._store.close()
 
     def time_span(self) -> tuple[int, int] | None:
         """First and last snapshot times, in UTC milliseconds."""
@@ -218,7 +288,7 @@ class Session(QObject):
         most once a frame (:data:`FRAME_MS`): when readings pour in, the batches
         of one frame are analysed and drawn together; :meth:`flush` settles at once.
         """
-        new = self.store.append(snapshots)
+        new = self._store.append(snapshots)
         if not new:
             return new
         self._max_id = max(self._max_id, *(s.id or 0 for s in new))
@@ -243,10 +313,10 @@ class Session(QObject):
         self._last_flush = time.monotonic()
         self._complete = self._analyse_all()
         try:
-            refresh_derived(self.store, self._complete)
-        except sqlite3.Error as exc:
+            refresh_derived(self._store, self._complete)
+        except StoreError as exc:
             # Derived facts are worked out again next time; the readings are stored.
-            log.warning("Could not save the analysis to %s: %s", self.store.path, exc)
+            log.warning("Could not save the analysis to %s: %s", self._store.path, exc)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         events = self._events_until(self.as_of_ms)
         added = [e for e in events if self._event_id(e) not in self._shown]
@@ -261,17 +331,43 @@ class Session(QObject):
             self.events_added.emit(added)
         self.analysis_changed.emit()
 
+    # -- imports and exports ------------------------------------------------------------
+    def import_batches(
+        self, path: Path, report: ImportReport
+    ) -> Generator[Progress, None, ImportReport]:
+        """Import a file's readings and notes into the file, batch by batch.
+
+        ``report`` is filled in as the import goes, so what was stored before a
+        stop is known. Closing the job early stops between batches: whole ones
+        stay stored. The race shown changes only at :meth:`reload`.
+        """
+        from ..core.jobs.imports import import_file_steps  # the importer loads when needed
+
+        self._check_writable()
+        return (yield from import_file_steps(self._store, path, report, analyse=False))
+
+    def export_snapshots_steps(self, target: Path) -> Generator[Progress, None, int]:
+        """Write every stored reading as CSV in the import format, step by step.
+
+        Reads through a connection of its own, so the copy is consistent while
+        readings keep arriving here or from a recorder.
+        """
+        if self.path is None:
+            return (yield from export_csv_steps(self._store, target))
+        with Store.open(self.path, read_only=True) as store:
+            return (yield from export_csv_steps(store, target))
+
     # -- notes -----------------------------------------------------------------------------
     def _check_writable(self) -> None:
         if self.read_only:
-            raise SessionError(self.store.path or ":memory:", "is read-only")
+            raise SessionFileError(self._store.path or ":memory:", "is read-only")
 
     def add_note(
         self, at_ms: int, text: str, url: str | None = None, handle: str | None = None
     ) -> Event:
         """Store a new note and show it."""
         self._check_writable()
-        stored = self.store.add_event(
+        stored = self._store.add_event(
             Event(at_ms, KIND_NOTE, text, handle, url or None, ORIGIN_USER)
         )
         assert stored is not None  # a note has no key, so it cannot clash
@@ -283,36 +379,36 @@ class Session(QObject):
     ) -> Event:
         """Change a note; returns the note as it was before."""
         self._check_writable()
-        old = self.store.event(note_id)
+        old = self._store.event(note_id)
         if old is None or old.origin not in NOTE_ORIGINS:
             raise KeyError(note_id)
-        self.store.update_event(note_id, text, url or None, handle, at_ms)
+        self._store.update_event(note_id, text, url or None, handle, at_ms)
         self._notes_changed()
         return old
 
     def delete_note(self, note_id: int) -> Event:
         """Delete a note; returns it, so it can be put back."""
         self._check_writable()
-        old = self.store.event(note_id)
+        old = self._store.event(note_id)
         if old is None or old.origin not in NOTE_ORIGINS:
             raise KeyError(note_id)
-        self.store.delete_event(note_id)
+        self._store.delete_event(note_id)
         self._notes_changed()
         return old
 
     def add_events(self, events: list[Event]) -> None:
         """Store events from live sources (trouble, recovery, notes from a followed file)."""
         self._check_writable()
-        with self.store.write():
+        with self._store.write():
             for event in events:
-                self.store.add_event(event)
+                self._store.add_event(event)
         self._notes_changed()
 
     def delete_reading(self, snapshot_id: int) -> Snapshot:
         """Remove one reading (undo of a typed-in reading); returns it."""
         self._check_writable()
-        old = self.store.delete_snapshot(snapshot_id)
-        self.series[old.handle] = self.store.series(old.handle)
+        old = self._store.delete_snapshot(snapshot_id)
+        self.series[old.handle] = self._store.series(old.handle)
         self._lower_settled(old.at_ms)
         self._data_changed()
         return old
@@ -320,16 +416,16 @@ class Session(QObject):
     def restore_note(self, note: Event) -> None:
         """Put a deleted note back under its old id."""
         self._check_writable()
-        self.store.restore_event(note)
+        self._store.restore_event(note)
         self._notes_changed()
 
     def reading_id(self, handle: str, at_ms: int, count: int) -> int | None:
         """The stored row id of a reading."""
-        return self.store.snapshot_id(handle, at_ms, count)
+        return self._store.snapshot_id(handle, at_ms, count)
 
     def note(self, note_id: int) -> Event | None:
         """A note by id (None for a derived event or a missing one)."""
-        event = self.store.event(note_id)
+        event = self._store.event(note_id)
         return event if event is not None and event.origin in NOTE_ORIGINS else None
 
     # -- readings, race and reloading --------------------------------------------------------
@@ -339,12 +435,12 @@ class Session(QObject):
         Returns the reading's previous (flag, flagged_by), for undo.
         """
         self._check_writable()
-        before = self.store.flag_of(snapshot_id)
+        before = self._store.flag_of(snapshot_id)
         if before is None:
             raise KeyError(snapshot_id)
         old_flag, old_by, handle = before
-        at_ms = self.store.set_flag(snapshot_id, flag, by)
-        self.series[handle] = self.store.series(handle)
+        at_ms = self._store.set_flag(snapshot_id, flag, by)
+        self.series[handle] = self._store.series(handle)
         if at_ms is not None:
             self._lower_settled(at_ms)
         self._data_changed()
@@ -353,24 +449,24 @@ class Session(QObject):
     def update_race(self, race: Race, competitors: list[Competitor]) -> None:
         """Store new race settings and competitor names and colours; everything redraws."""
         self._check_writable()
-        with self.store.write():
-            self.store.update_race(
+        with self._store.write():
+            self._store.update_race(
                 title=race.title,
                 milestone=race.milestone,
                 platform=race.platform,
                 display_tz=race.display_tz,
             )
             for comp in competitors:
-                self.store.update_competitor(comp.handle, name=comp.name, colour=comp.colour)
+                self._store.update_competitor(comp.handle, name=comp.name, colour=comp.colour)
         self.reload()
 
     def reload(self) -> None:
         """Read everything again from the file (after an import or a race edit)."""
-        self.race = self.store.race()
-        self.competitors = self.store.competitors()
+        self.race = self._store.race()
+        self.competitors = self._store.competitors()
         self.zone = zone_of(self.race.display_tz)
-        self.series = self.store.all_series()
-        self._settled = self.store.settled(self._fingerprint()) if not self.read_only else None
+        self.series = self._store.all_series()
+        self._settled = self._store.settled(self._fingerprint()) if not self.read_only else None
         self.race_changed.emit()
         self._data_changed()
 
@@ -380,13 +476,13 @@ class Session(QObject):
         self._frame.stop()
         self._complete = self._analyse_all()
         if not self.read_only:
-            refresh_derived(self.store, self._complete)
+            refresh_derived(self._store, self._complete)
         self.analysis = self._complete if self.as_of_ms is None else self._analyse()
         self._notes_changed()
 
     def _notes_changed(self) -> None:
         """Notes changed (the figures did not): rebuild the log and the markers."""
-        self._notes = [e for e in self.store.events() if e.origin != ORIGIN_DERIVED]
+        self._notes = [e for e in self._store.events() if e.origin != ORIGIN_DERIVED]
         self.events = self._events_until(self.as_of_ms)
         self._shown = {self._event_id(e) for e in self.events}
         self.events_reset.emit()
@@ -423,7 +519,7 @@ class Session(QObject):
             mine = [s for s in new if s.handle == handle]
             grown = self.series.get(handle, Series.empty(handle)).extended(mine)
             if grown is None:
-                grown = self.store.series(handle)
+                grown = self._store.series(handle)
                 if self.read_only:
                     self._settled = None
             self.series[handle] = grown
