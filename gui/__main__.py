@@ -7,7 +7,7 @@ import sys
 
 def main() -> int:
     """Run the command line and return its exit status."""
-    from .cli import main as cli_main
+    from .cli.main import main as cli_main
 
     return cli_main()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from photofinish.cli import main
+from photofinish.cli.main import main
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:

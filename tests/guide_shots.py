@@ -37,13 +37,13 @@ def main() -> int:
 
 
 def _render(tmp: Path) -> int:
-    from photofinish.app import application
+    from photofinish.app.application import application
     from photofinish.core.importing.values import parse_timestamp
     from photofinish.core.store import Store
     from photofinish.session import Session
     from photofinish.ui import theme
-    from photofinish.ui.main_window import MainWindow
-    from photofinish.ui.race_dialog import RaceDialog
+    from photofinish.ui.dialogs.race import RaceDialog
+    from photofinish.ui.window.main_window import MainWindow
 
     app = application()
     running = theme.ensure()

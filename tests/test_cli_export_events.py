@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.cli import main
+from photofinish.cli.main import main
 from photofinish.core.jobs.exports import EVENT_COLUMNS
 from photofinish.core.store import Store
 from tests.cli_support import run

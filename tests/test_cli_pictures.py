@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from PySide6.QtGui import QImage
 
-from photofinish.cli import main
+from photofinish.cli.main import main
 from tests.cli_support import run
 
 EXE = Path(sys.executable).parent / "photofinish"

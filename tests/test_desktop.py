@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from photofinish import desktop
+from photofinish.cli import desktop_entry as desktop
 from tests.cli_support import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_the_shipped_entry_is_valid():
 
 
 def test_the_shipped_entry_names_the_app_icon_and_window_class(qapp):
-    from photofinish.app import application
+    from photofinish.app.application import application
 
     keys = _keys(ENTRY.read_text(encoding="utf-8"))
     assert keys["Type"] == "Application"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from photofinish.cli import main
+from photofinish.cli.main import main
 
 EXE = Path(sys.executable).parent / "photofinish"
 

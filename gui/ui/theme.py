@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QWidget
 
-from . import settings
+from .. import settings
 
 log = logging.getLogger(__name__)
 

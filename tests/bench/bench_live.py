@@ -40,11 +40,11 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 
-from photofinish.app import application  # noqa: E402
+from photofinish.app.application import application  # noqa: E402
 from photofinish.core.model import Competitor, Race, Snapshot  # noqa: E402
 from photofinish.core.store import Store  # noqa: E402
 from photofinish.session import FRAME_MS, Session  # noqa: E402
-from photofinish.ui.main_window import MainWindow  # noqa: E402
+from photofinish.ui.window.main_window import MainWindow  # noqa: E402
 
 RATE = 1000  # readings a second, shared between the two competitors
 FEED_MS = 50

@@ -38,10 +38,10 @@ def window_child(path: str) -> None:
     started = time.perf_counter()
     from PySide6.QtCore import QEvent, QObject
 
-    from photofinish.app import application
+    from photofinish.app.application import application
     from photofinish.core.store import Store
     from photofinish.session import Session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     app = application()
     imported = time.perf_counter()

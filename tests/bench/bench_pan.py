@@ -60,10 +60,10 @@ def pan_child(path: str, steps: int) -> None:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from photofinish.app import application
+    from photofinish.app.application import application
     from photofinish.core.store import Store
     from photofinish.session import Session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     app = application()
     session = Session(Store.open(path, read_only=True))

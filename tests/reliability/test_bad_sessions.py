@@ -36,10 +36,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photofinish import app as app_module
+from photofinish import settings
+from photofinish.app import windows as app_module
+from photofinish.app.application import application
 from photofinish.core.model import Snapshot
 from photofinish.core.store import SCHEMA_VERSION, Store
-from photofinish.ui import settings
 from tests.cli_support import run
 from tests.conftest import ROOT
 from tests.stored import stored
@@ -299,8 +300,9 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
     with stored(win.session) as store:
         count = store.snapshot_count()
     leader = win.session.analysis.leader
-    got = win.open_path(bad)
+    win.open_path(bad)
     QApplication.processEvents()
+    got = app_module.window_for(bad)
     boxes = {
         id(b): b
         for b in [*QApplication.topLevelWidgets(), *win.findChildren(QMessageBox)]
@@ -353,11 +355,12 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
 def child_main(good: str, bad: str) -> None:
     """The GUI part of one case in a child process: prints what :func:`attempt` found, as JSON."""
     from photofinish.session import Session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
-    app_module.application()
+    application()
     store = Store.open(Path(good))
     win = MainWindow(Session(store), replay=False)
+    app_module.answer_requests(win)
     win.show()
     QApplication.processEvents()
     notices = Notices()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from photofinish.core.store import Store
 from photofinish.session import Session
-from photofinish.ui.notice import open_notices
+from photofinish.ui.dialogs.notice import open_notices
 from tests.reliability.support import EXE, Feeds, Recorder, new_race
 
 
@@ -26,7 +26,7 @@ def _write_csv(path: Path, rows: int) -> None:
 
 
 def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     path = tmp_path / "shared.pfrace"
     new_race(path, "Shared")

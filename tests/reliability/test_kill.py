@@ -198,7 +198,7 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
 def test_a_window_opened_on_a_stopped_import_says_what_to_rerun(qtbot, tmp_path, big_csv):
     from photofinish.core.jobs.imports import import_file_steps
     from photofinish.session import Session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     session = _new_session(tmp_path / "stopped.pfrace")
     with Store.open(session) as store:

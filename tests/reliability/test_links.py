@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 
 from photofinish.core.model import KIND_NOTE, ORIGIN_USER, Competitor, Event, Race, Snapshot
 from photofinish.core.store import Store
-from photofinish.ui import event_log
-from photofinish.ui.note_dialog import safe_link
+from photofinish.ui import links
+from photofinish.ui.links import safe_link
 
 T0 = 1_700_000_000_000
 
@@ -82,14 +82,14 @@ def opened(monkeypatch) -> list[str]:
 @pytest.mark.parametrize("url", GOOD)
 def test_a_web_link_opens_exactly_as_written(opened, url):
     assert safe_link(url) == url.strip()
-    assert event_log.open_in_browser(url)
+    assert links.open_in_browser(url)
     assert opened == [QUrl(url.strip()).toString()]
 
 
 @pytest.mark.parametrize("url", BAD)
 def test_anything_else_is_refused_and_never_reaches_the_desktop(opened, url):
     assert safe_link(url) is None
-    assert not event_log.open_in_browser(url)
+    assert not links.open_in_browser(url)
     assert opened == []
 
 
@@ -126,14 +126,14 @@ def linked_race(tmp_path):
 
 @pytest.fixture
 def linked_window(qtbot, linked_race, opened):
-    from photofinish.app import open_window
+    from photofinish.app.windows import open_window
 
     window = open_window(linked_race, restore=False)
     window.resize(1600, 900)
     qtbot.waitExposed(window)
     window.live.stop()
     yield window
-    from photofinish.ui.notice import open_notices
+    from photofinish.ui.dialogs.notice import open_notices
 
     for box in open_notices():  # before the window, their parent, is deleted
         box.close()
@@ -168,7 +168,7 @@ def test_opening_a_file_and_importing_links_opens_nothing(qtbot, linked_window, 
         for i, url in enumerate([*LINKED.values(), "https://example.org/imported"])
     ]
     notes.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    report = linked_window.import_file(notes).wait()
+    report = linked_window.imports.import_file(notes).wait()
     assert report.annotations == len(lines)
     qtbot.wait(50)
     assert opened == []
@@ -196,7 +196,7 @@ def test_hovering_and_tooltips_over_links_open_nothing(qtbot, linked_window, ope
 def test_selecting_and_keyboard_navigation_through_the_log_open_nothing(
     qtbot, linked_window, opened
 ):
-    from photofinish.ui.event_log import KEY_ROLE
+    from photofinish.ui.widgets.event_log.model import KEY_ROLE
 
     view = linked_window.log_panel.view
     rows = _note_rows(linked_window)
@@ -228,7 +228,7 @@ def test_selecting_and_keyboard_navigation_through_the_log_open_nothing(
 
 
 def test_double_clicking_a_note_edits_it_and_opens_no_link(qtbot, linked_window, opened):
-    from photofinish.ui.note_dialog import NoteDialog
+    from photofinish.ui.dialogs.note import NoteDialog
 
     view = linked_window.log_panel.view
     row = _note_rows(linked_window)["good link"]
@@ -279,8 +279,8 @@ def test_only_the_explicit_menu_command_opens_and_only_a_web_link(qtbot, linked_
 
 
 def test_no_label_in_the_window_or_dialogs_opens_links_by_itself(qtbot, linked_window):
-    linked_window.add_note(T0)
-    linked_window.edit_race()
+    linked_window.edits.add_note(T0)
+    linked_window.edits.edit_race()
     widgets = [linked_window, *QApplication.topLevelWidgets()]
     labels = [label for w in widgets for label in w.findChildren(QLabel)]
     assert len(labels) > 20
@@ -291,7 +291,7 @@ def test_no_label_in_the_window_or_dialogs_opens_links_by_itself(qtbot, linked_w
 
 
 def test_the_note_dialog_refuses_links_that_are_not_plain_web_links(linked_window, opened):
-    dialog = linked_window.add_note(T0)
+    dialog = linked_window.edits.add_note(T0)
     dialog.text.setPlainText("words")
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     for url in BAD:

@@ -368,7 +368,7 @@ def hostile_race(path: Path, server: MarkupServer, display_tz: str = "America/Lo
 
 @pytest.fixture
 def hostile_window(qtbot, tmp_path, markup_server):
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     path = hostile_race(tmp_path / "hostile.pfrace", markup_server)
     window = MainWindow(Session(Store.open(path)), replay=False, restore=False)
@@ -469,21 +469,21 @@ def test_cards_legend_axis_and_readout_hold_the_literal_names(hostile_window):
 
 
 def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from photofinish.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
-    from photofinish.ui.reading_dialog import ReadingDialog
-    from photofinish.ui.sources_dialog import SourcesDialog
+    from photofinish.ui.dialogs.export import KIND_CLIP, KIND_PNG, ExportDialog
+    from photofinish.ui.dialogs.reading import ReadingDialog
+    from photofinish.ui.dialogs.sources import SourcesDialog
 
     window = hostile_window
     session = window.session
     shown: list[Shown] = []
     dialogs: list[QWidget] = []
 
-    race = window.edit_race()
+    race = window.edits.edit_race()
     dialogs.append(race)
     notes = [e for e in session.stored_events() if e.origin in (ORIGIN_USER, ORIGIN_IMPORTED)]
     for note in notes:
-        dialogs.append(window.edit_note(note.id))
-    dialogs.append(window.add_note(T0))
+        dialogs.append(window.edits.edit_note(note.id))
+    dialogs.append(window.edits.add_note(T0))
     reading = ReadingDialog(session.competitors, session.zone, HANDLE_B, parent=window)
     reading.count_edit.setText(hostile("pfcount"))  # the problem line quotes what was typed
     reading.show()
@@ -523,7 +523,7 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
 
 
 def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from photofinish.ui.notice import open_notices
+    from photofinish.ui.dialogs.notice import open_notices
 
     window = hostile_window
     # "Source not started" names the bad spec in the status bar.
@@ -535,9 +535,9 @@ def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_w
     ]
     notes = tmp_path / f"{core('pfbadline')}.jsonl"
     notes.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    assert window.import_file(notes).wait() is not None
+    assert window.imports.import_file(notes).wait() is not None
     folder = tmp_path / core("pfbadline") / "missing"
-    assert not window.save_copy_to(folder / "copy.pfrace")  # the folder is not there
+    assert not window.copies.save_copy_to(folder / "copy.pfrace")  # the folder is not there
     boxes = open_notices()
     assert len(boxes) == 2
     for box in boxes:
@@ -550,7 +550,13 @@ def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_w
 
 
 def test_exported_pictures_and_clips_show_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from photofinish.ui.export import ChartFigure, ClipFrame, chart_svg, dispose, render_image
+    from photofinish.ui.figures.chart_figure import (
+        ChartFigure,
+        ClipFrame,
+        chart_svg,
+        dispose,
+        render_image,
+    )
 
     session = hostile_window.session
     figure = ChartFigure(session)
@@ -603,7 +609,7 @@ def test_pyqtgraph_text_items_given_html_escape_what_they_show(hostile_window):
 
 
 def test_a_zone_name_from_the_file_is_plain_text_in_the_window(qtbot, tmp_path, markup_server):
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     path = hostile_race(tmp_path / "zone.pfrace", markup_server, display_tz=hostile("pfzone"))
     window = MainWindow(Session(Store.open(path, read_only=True)), replay=False, restore=False)
@@ -614,7 +620,7 @@ def test_a_zone_name_from_the_file_is_plain_text_in_the_window(qtbot, tmp_path, 
 
 
 def test_the_undo_menu_item_shows_a_note_as_written(hostile_window):
-    from photofinish.ui.commands import AddNote
+    from photofinish.ui.window.commands import AddNote
 
     window = hostile_window
     window.undo_stack.push(AddNote(window.session, T0, core("pfundo"), None, None))
@@ -623,7 +629,7 @@ def test_the_undo_menu_item_shows_a_note_as_written(hostile_window):
 
 
 def test_open_recent_shows_file_names_as_written(hostile_window, tmp_path):
-    from photofinish.ui import settings
+    from photofinish import settings
 
     folder = tmp_path / "recent"
     folder.mkdir()

@@ -192,11 +192,11 @@ def _race(path: Path, github: EchoGitHub) -> Path:
 def test_tokens_appear_nowhere_after_recording_live_sources_and_exporting(
     qtbot, tmp_path, monkeypatch, capfd, caplog, github, installed_logging
 ):
-    from photofinish.cli import main
-    from photofinish.ui.main_window import MainWindow
-    from photofinish.ui.notice import open_notices
-    from photofinish.ui.settings import set_secret
-    from photofinish.ui.sources_dialog import SourcesDialog
+    from photofinish.cli.main import main
+    from photofinish.settings import set_secret
+    from photofinish.ui.dialogs.notice import open_notices
+    from photofinish.ui.dialogs.sources import SourcesDialog
+    from photofinish.ui.window.main_window import MainWindow
 
     caplog.set_level(logging.DEBUG)
     session_path = _race(tmp_path / "race.pfrace", github)
@@ -268,7 +268,7 @@ def test_tokens_appear_nowhere_after_recording_live_sources_and_exporting(
         job.failed.connect(lambda why: results.append(("failed", why)))
     qtbot.waitUntil(lambda: len(results) == 2, timeout=30_000)
     assert [kind for kind, _ in results] == ["done", "done"], results
-    assert window.save_copy_to(out / "copy.pfrace")
+    assert window.copies.save_copy_to(out / "copy.pfrace")
     shown += shown_texts(window)  # the status bar says where each went
     shown += [t for box in open_notices() for t in shown_texts(box)]
     window.close()

@@ -58,7 +58,7 @@ def _lines_written(feeds: Feeds) -> set[int]:
 @pytest.fixture
 def live_window(qtbot, tmp_path):
     """A window on a new race whose two competitors follow growing files."""
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     path = tmp_path / "live.pfrace"
     store = Store.open(new_race(path, "Faults"))
@@ -298,14 +298,14 @@ def test_an_import_that_meets_a_full_disk_keeps_whole_batches_and_says_so(
 def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "photofinish.ui.imports.notice",
+        "photofinish.ui.window.imports.notice",
         lambda parent, title, text, **kw: shown.append((title, text)),
     )
     with stored(window.session) as store:
         before = store.snapshot_count()
     csv = _two_batches(tmp_path / "readings.csv")
     batches = _full_on_second_batch(monkeypatch)
-    assert window.import_file(csv).wait() is None
+    assert window.imports.import_file(csv).wait() is None
     assert len(shown) == 1
     title, text = shown[0]
     assert title == "Import stopped"
@@ -321,7 +321,7 @@ def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, m
 
     shown = []
     monkeypatch.setattr(
-        "photofinish.ui.main_window.notice",
+        "photofinish.ui.window.main_window.notice",
         lambda parent, title, text, **kw: shown.append((title, text)),
     )
     conn = own_connection(window.session)
@@ -334,7 +334,7 @@ def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, m
     assert window.undo_stack.count() == 0  # nothing to undo: nothing happened
     glitch = window.session.complete_analysis().glitches[0]
     reading = window.session.reading_id(glitch.handle, glitch.at_ms, glitch.count)
-    window.flag_reading(reading, "ok")
+    window.edits.flag_reading(reading, "ok")
     assert window.undo_stack.count() == 0 and len(shown) == 2
     assert "Keep Reading as Real" in shown[-1][1]
     assert notes_in_file(window.session) == before

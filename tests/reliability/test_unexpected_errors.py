@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photofinish import app
+from photofinish.app import application as app
 from photofinish.core import logs
 
 TOKEN = "ghp_FAKEtoken0123456789abcdefABCDEF012345"

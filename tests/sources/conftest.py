@@ -24,7 +24,7 @@ def race_store(tmp_path):
 @pytest.fixture
 def make_runner(qtbot, race_store):
     """A runner writing to ``race_store`` with quick retries and a short timeout."""
-    from photofinish.record import StoreSink
+    from photofinish.headless.recorder import StoreSink
     from photofinish.sources.runner import SourceRunner
 
     made = []

@@ -111,7 +111,7 @@ def test_bad_feeds_are_refused_before_anything_runs(session_file, services, caps
 
 def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, services):
     from photofinish.session import open_session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     session = open_session(session_file)
     window = MainWindow(session, replay=False, restore=False)
@@ -132,7 +132,7 @@ def test_a_viewer_window_picks_up_the_recorders_readings(qtbot, session_file, se
 def test_a_window_opened_while_recording_does_not_poll_too(qtbot, session_file, services):
     from photofinish.core.model import SourceConfig
     from photofinish.session import open_session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     with Store.open(session_file) as store:
         store.save_source(
@@ -178,7 +178,7 @@ def test_a_second_recorder_is_refused(session_file, capsys):
 
 
 def test_base_url_applies_to_the_presets_only(session_file, tmp_path):
-    from photofinish.record import plan_feeds
+    from photofinish.headless.recorder import plan_feeds
 
     with Store.open(session_file) as store:
         configs, _ = plan_feeds(

@@ -22,9 +22,11 @@ def sample_session(tmp_path, sample_path):
 
 @pytest.fixture
 def window(qtbot, sample_session):
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.app.windows import answer_requests
+    from photofinish.ui.window.main_window import MainWindow
 
     win = MainWindow(sample_session, replay=False)
+    answer_requests(win)  # other files open as they do in the app
     qtbot.addWidget(win)
     win.resize(1600, 900)
     win.show()
@@ -38,8 +40,8 @@ def _close_app_windows():
     yield
     from PySide6.QtWidgets import QApplication
 
-    from photofinish import app as app_module
-    from photofinish.ui.notice import open_notices
+    from photofinish.app import windows as app_module
+    from photofinish.ui.dialogs.notice import open_notices
 
     for window in list(app_module._windows):
         window.close()

@@ -12,8 +12,8 @@ from PySide6.QtGui import QColor, QDesktopServices, QIcon, QImage
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from photofinish.core import paths
-from photofinish.ui import about
-from photofinish.ui.about import show_about
+from photofinish.ui.dialogs import about
+from photofinish.ui.dialogs.about import show_about
 
 
 @pytest.fixture
@@ -137,7 +137,7 @@ def test_only_the_link_line_is_rich_text(dialog):
 
 
 def test_the_app_window_icon_is_the_svg(qapp):
-    from photofinish.app import application
+    from photofinish.app.application import application
 
     icon = application().windowIcon()
     assert not icon.isNull()

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from photofinish.ui.note_dialog import NoteDialog
+from photofinish.ui.dialogs.note import NoteDialog
 
 CROSS_MS = 1239948780000  # 2009-04-17 06:13 UTC: Kutcher reaches a million
 BEFORE_MS = 1239940000000  # 2009-04-17 03:46 UTC: Kutcher 33 ahead, both under 10,000 to go

@@ -12,7 +12,13 @@ from PySide6.QtWidgets import QPushButton
 
 from photofinish.core.jobs.imports import import_file
 from photofinish.core.store import Store
-from photofinish.ui.export import LEGIBLE_WIDTH, ChartFigure, dispose, figure_scale, render_image
+from photofinish.ui.figures.chart_figure import (
+    LEGIBLE_WIDTH,
+    ChartFigure,
+    dispose,
+    figure_scale,
+    render_image,
+)
 from tests.stored import stored
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -189,7 +195,8 @@ def test_copy_chart_puts_the_picture_on_the_clipboard(window):
 def test_an_unwritable_target_gives_a_message_and_leaves_nothing(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.window.exports.notice",
+        lambda parent, title, text, warn=False: shown.append(text),
     )
     missing = tmp_path / "no such folder" / "chart.png"
     assert not window.exports.export_chart(missing)
@@ -289,7 +296,8 @@ def test_a_cancelled_mp4_stops_ffmpeg_and_leaves_nothing(window, qtbot, tmp_path
 def test_an_impossible_clip_is_refused_with_a_reason(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.window.exports.notice",
+        lambda parent, title, text, warn=False: shown.append(text),
     )
     assert window.exports.export_clip(tmp_path / "x.avi", 2, 10, (640, 360)) is None
     assert ".gif or .mp4" in shown[-1]
@@ -300,7 +308,7 @@ def test_an_impossible_clip_is_refused_with_a_reason(window, tmp_path, monkeypat
 
 
 def test_the_export_dialog_offers_range_and_size(window, qtbot):
-    from photofinish.ui.export_dialog import KIND_CLIP, KIND_PNG, ExportDialog
+    from photofinish.ui.dialogs.export import KIND_CLIP, KIND_PNG, ExportDialog
 
     dialog = ExportDialog(KIND_PNG, "a – b", "c – d", (1000, 500), window)
     qtbot.addWidget(dialog)
@@ -323,7 +331,7 @@ def test_the_export_dialog_offers_range_and_size(window, qtbot):
 
 def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypatch):
     """The menu path: options dialog (accepted as it opens), then the save dialog."""
-    from photofinish.ui.export_dialog import ExportDialog
+    from photofinish.ui.dialogs.export import ExportDialog
 
     asked = []
 
@@ -332,7 +340,7 @@ def test_every_export_runs_from_its_menu_item(window, qtbot, tmp_path, monkeypat
         suffix = filters.split("*")[1].split(")")[0]
         return str(tmp_path / f"out{len(asked)}{suffix}"), filters
 
-    monkeypatch.setattr("photofinish.ui.exports.QFileDialog.getSaveFileName", save_name)
+    monkeypatch.setattr("photofinish.ui.window.exports.QFileDialog.getSaveFileName", save_name)
     monkeypatch.setattr(ExportDialog, "exec", lambda self: 1)
     ex = window.exports
     for act in (ex.chart_png_action, ex.chart_svg_action, ex.window_png_action):
@@ -421,13 +429,14 @@ def test_hostile_legend_and_colours_stay_plain(window):
 def test_an_exporter_failure_is_a_message_not_a_traceback(window, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(
-        "photofinish.ui.exports.notice", lambda parent, title, text, warn=False: shown.append(text)
+        "photofinish.ui.window.exports.notice",
+        lambda parent, title, text, warn=False: shown.append(text),
     )
 
     def broken(*args, **kwargs):
         raise ValueError("not enough values to unpack")
 
-    monkeypatch.setattr("photofinish.ui.exports.chart_svg", broken)
+    monkeypatch.setattr("photofinish.ui.window.exports.chart_svg", broken)
     out = tmp_path / "chart.svg"
     assert not window.exports.export_chart(out)
     assert "ValueError: not enough values to unpack" in shown[-1]

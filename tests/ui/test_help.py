@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from photofinish.ui.help import GettingStartedDialog, ShortcutsDialog, plain
+from photofinish.ui.dialogs.help import GettingStartedDialog, ShortcutsDialog, plain
 
 
 def _defined(window) -> set[tuple[str, str]]:
@@ -125,7 +125,7 @@ def test_getting_started_names_real_menu_items(window, qtbot):
 
 
 def test_open_the_2009_race_from_help(window, qtbot):
-    from photofinish import app as app_module
+    from photofinish.app import windows as app_module
 
     before = len(app_module._windows)
     action = next(
@@ -141,7 +141,7 @@ def test_open_the_2009_race_from_help(window, qtbot):
 def test_widget_keys_are_listed_and_answered(window, qtbot):
     from PySide6.QtGui import QKeyEvent
 
-    from photofinish.ui.race_chart import CHART_KEYS
+    from photofinish.ui.plots.style import CHART_KEYS
 
     dialog = window.show_shortcuts()
     qtbot.addWidget(dialog)

@@ -25,7 +25,7 @@ def live_window(qtbot, tmp_path, services):
         SourceConfig("alice", "bluesky:alice.example.com", 1, True, services.base_url)
     )
     store.save_source(SourceConfig("bob", "github-followers:bob", 1, True, services.base_url))
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     win = MainWindow(Session(store), replay=False, restore=False)
     win.live.runner.retry_base_s = 0.05
@@ -114,7 +114,7 @@ def test_sources_dialog_saves_and_restarts(qtbot, live_window, services, monkeyp
         def changed_secrets(self):
             return []
 
-    monkeypatch.setattr("photofinish.ui.sources_dialog.SourcesDialog", FakeDialog)
+    monkeypatch.setattr("photofinish.ui.dialogs.sources.SourcesDialog", FakeDialog)
     win.live.edit_sources()
     with stored_file(win.session) as store:
         stored = store.sources()

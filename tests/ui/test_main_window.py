@@ -9,8 +9,9 @@ from PySide6.QtCore import Qt
 from photofinish.core.model import Competitor, Event, Race, Snapshot
 from photofinish.core.store import Store
 from photofinish.session import Session
-from photofinish.ui.event_log import KEY_ROLE
-from photofinish.ui.main_window import MainWindow, replay_plan
+from photofinish.ui.widgets.event_log.model import KEY_ROLE
+from photofinish.ui.widgets.replay_bar import replay_plan
+from photofinish.ui.window.main_window import MainWindow
 
 CROSS_MS = 1239948780000  # 2009-04-17 06:13 UTC
 

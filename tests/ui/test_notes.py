@@ -10,9 +10,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDesktopServices, QKeySequence
 
 from photofinish.core.model import KIND_NOTE, ORIGIN_USER
-from photofinish.ui import event_log
-from photofinish.ui.main_window import ADD_NOTE_SHORTCUT
-from photofinish.ui.note_dialog import safe_link
+from photofinish.ui import links
+from photofinish.ui.links import safe_link
+from photofinish.ui.widgets.event_log import model as event_log_model
+from photofinish.ui.window.menus import ADD_NOTE_SHORTCUT
 from tests.stored import query
 
 HOSTILE = "<b>bold</b> <script>alert(1)</script> &amp; <img src=x>"
@@ -27,7 +28,7 @@ def notes_in_file(session) -> list[tuple]:
 
 
 def add_note_through_dialog(window, qtbot, at_ms, text, url="", handle=None):
-    dialog = window.add_note(at_ms)
+    dialog = window.edits.add_note(at_ms)
     assert dialog is not None
     dialog.text.setPlainText(text)
     dialog.url.setText(url)
@@ -73,7 +74,7 @@ def test_add_note_stores_it_and_shows_it_in_log_and_chart(window, qtbot):
 
 
 def test_note_dialog_refuses_empty_text_and_non_web_links(window):
-    dialog = window.add_note(1239940000000)
+    dialog = window.edits.add_note(1239940000000)
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     assert not ok.isEnabled()
     dialog.text.setPlainText("something")
@@ -90,7 +91,7 @@ def test_note_dialog_refuses_empty_text_and_non_web_links(window):
 
 def test_add_note_at_the_replay_moment_by_default(window):
     window.session.set_as_of(1239940000000)
-    dialog = window.add_note()
+    dialog = window.edits.add_note()
     assert dialog.at_ms() == 1239940000000
     dialog.reject()
 
@@ -98,14 +99,14 @@ def test_add_note_at_the_replay_moment_by_default(window):
 def test_edit_delete_and_undo_redo(window, qtbot):
     add_note_through_dialog(window, qtbot, 1239940000000, "first words")
     note = [e for e in window.session.stored_events() if e.text == "first words"][0]
-    dialog = window.edit_note(note.id)
+    dialog = window.edits.edit_note(note.id)
     assert dialog.note_text() == "first words"
     dialog.text.setPlainText("better words")
     dialog.accept()
     assert window.session.note(note.id).text == "better words"
     assert "better words" in log_rows(window) and "first words" not in log_rows(window)
 
-    window.delete_note(note.id)
+    window.edits.delete_note(note.id)
     assert window.session.note(note.id) is None
     assert "better words" not in log_rows(window)
 
@@ -144,13 +145,13 @@ def test_hostile_note_text_is_shown_literally(window, qtbot):
     assert HOSTILE in log_rows(window)
     model = window.log_panel.model
     row = model.row_of(
-        event_log.event_key(next(e for e in window.session.events if e.text == HOSTILE))
+        event_log_model.event_key(next(e for e in window.session.events if e.text == HOSTILE))
     )
     tip = model.data(model.index(row, 2), Qt.ItemDataRole.ToolTipRole)
     assert "&lt;b&gt;bold&lt;/b&gt;" in tip and "<b>" not in tip and "<script>" not in tip
     chart_tip = window.chart._tip(0, 0, ("k", HOSTILE))
     assert "&lt;script&gt;" in chart_tip and "<script>" not in chart_tip
-    dialog = window.edit_note(
+    dialog = window.edits.edit_note(
         next(e for e in window.session.stored_events() if e.text == HOSTILE).id
     )
     assert dialog.text.toPlainText() == HOSTILE
@@ -160,11 +161,11 @@ def test_hostile_note_text_is_shown_literally(window, qtbot):
 def test_links_open_only_for_http_and_https(monkeypatch):
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
-    assert not event_log.open_in_browser("javascript:alert(1)")
-    assert not event_log.open_in_browser("file:///etc/passwd")
-    assert not event_log.open_in_browser("https:no-host")
+    assert not links.open_in_browser("javascript:alert(1)")
+    assert not links.open_in_browser("file:///etc/passwd")
+    assert not links.open_in_browser("https:no-host")
     assert opened == []
-    event_log.open_in_browser("https://example.org/x")
+    links.open_in_browser("https://example.org/x")
     assert opened == ["https://example.org/x"]
     assert safe_link("HTTP://example.org") == "HTTP://example.org"
 
@@ -195,7 +196,7 @@ def test_chart_context_menu_adds_a_note_at_the_picked_time(window, qtbot):
     with qtbot.waitSignal(chart.note_requested) as blocker:
         add.trigger()
     assert abs(blocker.args[0] - (GLITCH_AT_MS - 1_800_000)) < 120_000
-    dialogs = [w for w in window.findChildren(type(window.add_note(0))) if w.isVisible()]
+    dialogs = [w for w in window.findChildren(type(window.edits.add_note(0))) if w.isVisible()]
     assert any(abs(d.at_ms() - (GLITCH_AT_MS - 1_800_000)) < 120_000 for d in dialogs)
     for d in dialogs:
         d.reject()
@@ -255,7 +256,7 @@ def test_import_notes_from_json_lines(window, tmp_path):
         {"timestamp": "not a time", "text": "broken"},
     ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
-    report = window.import_file(path).wait()
+    report = window.imports.import_file(path).wait()
     assert report.annotations == 2
     assert [s.line for s in report.skipped] == [3]
     assert "Oprah joins Twitter on air" in log_rows(window)
@@ -264,17 +265,17 @@ def test_import_notes_from_json_lines(window, tmp_path):
 
     box = window.findChild(QMessageBox, "notice")
     assert box is not None and box.isVisible()
-    assert "2 notes" in box.text() and "line 3:" in box.text()
+    assert "2 annotations" in box.text() and "line 3:" in box.text()
     assert box.textFormat() == Qt.TextFormat.PlainText
 
 
 def test_export_log_from_the_window(window, qtbot, tmp_path):
     add_note_through_dialog(window, qtbot, 1239940000000, "pipe | and *stars*")
-    n = window.export_log(tmp_path / "log.csv", "csv")
+    n = window.exports.export_log(tmp_path / "log.csv", "csv")
     assert n == len(window.session.stored_events())
     text = (tmp_path / "log.csv").read_text(encoding="utf-8")
     assert "pipe | and *stars*" in text and "PDT" in text and "2009-04-17T" in text
-    n_md = window.export_log(tmp_path / "log.md", "md")
+    n_md = window.exports.export_log(tmp_path / "log.md", "md")
     assert n_md == n
     md = (tmp_path / "log.md").read_text(encoding="utf-8")
     assert "pipe \\| and \\*stars\\*" in md
@@ -283,7 +284,7 @@ def test_export_log_from_the_window(window, qtbot, tmp_path):
 def test_read_only_session_disables_every_edit(qtbot, tmp_path, sample_path):
     import shutil
 
-    from photofinish.app import open_window
+    from photofinish.app.windows import open_window
 
     copy = tmp_path / "ro.db"
     shutil.copyfile(sample_path, copy)
@@ -297,7 +298,7 @@ def test_read_only_session_disables_every_edit(qtbot, tmp_path, sample_path):
     assert "read-only" in win.windowTitle()
     for action in (win.add_note_action, win.edit_race_action, win.import_action):
         assert not action.isEnabled()
-    assert win.add_note() is None and win.edit_race() is None
+    assert win.edits.add_note() is None and win.edits.edit_race() is None
     menu = win.chart.context_menu_at(QPoint(400, 300))
     add = next(a for a in menu.actions() if a.objectName() == "addNoteHere")
     assert not add.isEnabled()

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressDialog, QPushButton
 
-from photofinish import app as app_module
+from photofinish.app import windows as app_module
 from photofinish.core.analysis.race import fingerprint
 from photofinish.core.jobs import imports as import_job
 from photofinish.core.model import Competitor, Race, Snapshot
@@ -192,7 +192,7 @@ def small_batches(monkeypatch, clock) -> Batches:
 def shown(monkeypatch) -> list[tuple[str, str]]:
     messages: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        "photofinish.ui.imports.notice",
+        "photofinish.ui.window.imports.notice",
         lambda parent, title, text, **kw: messages.append((title, text)),
     )
     return messages
@@ -225,7 +225,7 @@ def test_a_cancelled_import_keeps_whole_batches_and_says_so(
     qtbot, window, small_batches, shown, tmp_path
 ):
     csv = readings_csv(tmp_path / "readings.csv")
-    job = window.import_file(csv)
+    job = window.imports.import_file(csv)
     assert job is not None and job.dialog.labelText().startswith("Importing readings.csv")
     labels: list[str] = []
 
@@ -249,7 +249,7 @@ def test_a_cancelled_import_keeps_whole_batches_and_says_so(
     assert f"{kept:,} readings" in text and "Import the same file again to add the rest" in text
     assert "cancelled" in window.statusBar().currentMessage()
     # Importing it again adds the rest, nothing twice.
-    report = window.import_file(csv).wait()
+    report = window.imports.import_file(csv).wait()
     assert report.imported == ROWS - kept and report.duplicates == kept
     assert stored_from(window) == ROWS
     assert window.session.unfinished_imports() == []
@@ -259,7 +259,7 @@ def test_a_cancelled_import_keeps_whole_batches_and_says_so(
 def test_an_import_cancelled_before_it_began_stored_nothing(
     qtbot, window, small_batches, shown, tmp_path
 ):
-    job = window.import_file(readings_csv(tmp_path / "readings.csv"))
+    job = window.imports.import_file(readings_csv(tmp_path / "readings.csv"))
     with qtbot.waitSignal(job.cancelled, timeout=10_000):
         job.cancel()
     assert small_batches == [] and stored_from(window) == 0
@@ -270,20 +270,20 @@ def test_an_import_cancelled_before_it_began_stored_nothing(
 def test_a_finished_import_reports_and_shows_everything(
     qtbot, window, small_batches, shown, tmp_path
 ):
-    job = window.import_file(readings_csv(tmp_path / "readings.csv"))
+    job = window.imports.import_file(readings_csv(tmp_path / "readings.csv"))
     with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
         pass
     report = blocker.args[0]
     assert report.imported == ROWS and len(small_batches) >= ROWS // (2 * BATCH)
     assert window.session.series["newcomer"].at_ms.size == ROWS
-    assert shown[0][0] == "Import finished" and f"{ROWS:,} readings" in shown[0][1]
+    assert shown[0][0] == "Import finished" and f"Imported {ROWS:,} snapshots" in shown[0][1]
     assert "newcomer" in window.session.complete_analysis().stats
 
 
 def test_one_import_at_a_time(qtbot, window, small_batches, shown, tmp_path):
     csv = readings_csv(tmp_path / "readings.csv")
-    job = window.import_file(csv)
-    assert window.import_file(csv) is None
+    job = window.imports.import_file(csv)
+    assert window.imports.import_file(csv) is None
     assert "under way" in window.statusBar().currentMessage()
     job.wait()
 
@@ -293,7 +293,7 @@ def test_a_file_that_cannot_be_imported_is_refused_with_nothing_stored(
 ):
     bad = tmp_path / "picture.csv"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
-    assert window.import_file(bad).wait() is None
+    assert window.imports.import_file(bad).wait() is None
     assert shown[0][0] == "Could not import" and "Nothing was imported." in shown[0][1]
 
 
@@ -302,7 +302,7 @@ def test_closing_the_window_mid_import_stops_it_quietly(
 ):
     csv = readings_csv(tmp_path / "readings.csv")
     store_path = window.session.path
-    job = window.import_file(csv)
+    job = window.imports.import_file(csv)
     small_batches.then[2] = window.close
     with qtbot.waitSignal(job.cancelled, timeout=10_000):
         pass
@@ -427,7 +427,7 @@ def test_a_bad_file_is_still_refused_with_its_reason(qtbot, tmp_path):
 
 def test_clip_export_is_heard_while_the_race_loads(qtbot, sample_path, tmp_path):
     """The clip reads the race a competitor at a time, so the dialog and Cancel get a turn."""
-    from photofinish.ui.export import clip_steps
+    from photofinish.ui.figures.chart_figure import clip_steps
 
     out = tmp_path / "clip.gif"
     steps = clip_steps(sample_path, out, (480, 270), 2.0, 4)

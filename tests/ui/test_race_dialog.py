@@ -8,8 +8,9 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QColorDialog, QDialog, QLineEdit, QWidget
 
 from photofinish.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
-from photofinish.ui import fmt, race_dialog
-from photofinish.ui.race_dialog import PALETTE, RaceDialog
+from photofinish.ui import fmt
+from photofinish.ui.dialogs import race as race_dialog
+from photofinish.ui.dialogs.race import PALETTE, RaceDialog
 
 # Typing a zone opens the completer's popup, which the offscreen platform cannot
 # give the keyboard to; it says so in a warning that is harmless here.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QToolButton
 
-from photofinish import app as app_module
+from photofinish.app import windows as app_module
 from photofinish.core.store import Store
 from photofinish.ui import theme
 from tests.stored import stored
@@ -67,7 +67,7 @@ def test_edit_race_stores_at_once_redraws_and_undoes(qtbot, window, monkeypatch)
     from PySide6.QtWidgets import QColorDialog
 
     session = window.session
-    dialog = window.edit_race()
+    dialog = window.edits.edit_race()
     qtbot.addWidget(dialog)
     assert dialog.findChild(QLineEdit, "handleEdit1").isReadOnly()
     dialog.title_edit.setText("Kutcher v CNN, the rematch")
@@ -139,7 +139,7 @@ def test_create_watch_note_close_and_reopen_from_recent(qtbot, tmp_path, monkeyp
             for h in "ab"
         ]
     )
-    dialog = window.add_note(t0 + 30 * 60_000)
+    dialog = window.edits.add_note(t0 + 30 * 60_000)
     dialog.text.setPlainText("Alice's fans wake up")
     dialog.accept()
     window.log_check.setChecked(True)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import QLabel
 
 from photofinish.core.model import Competitor
-from photofinish.ui.reading_dialog import CountError, ReadingDialog, parse_count
+from photofinish.ui.dialogs.reading import CountError, ReadingDialog, parse_count
 
 PARIS = ZoneInfo("Europe/Paris")
 # 2009-04-17 06:00:00 UTC, the morning Ashton Kutcher crossed a million.

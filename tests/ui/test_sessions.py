@@ -14,10 +14,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from photofinish import app as app_module
+from photofinish import settings
+from photofinish.app import windows as app_module
 from photofinish.core.model import Snapshot
 from photofinish.core.store import Store
-from photofinish.ui import settings
 from tests.stored import stored
 
 START_MS = 1239926400000  # 2009-04-17 00:00 UTC
@@ -172,7 +172,7 @@ def test_save_a_copy_during_concurrent_writes(qtbot, copies):
             with stored(win.session) as store:
                 before = store.snapshot_count()
             target = path.with_name(f"copy{k}.pfrace")
-            assert win.save_copy_to(target)
+            assert win.copies.save_copy_to(target)
             with Store.open(target, read_only=True) as copy:
                 assert copy.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 assert copy.snapshot_count() >= before
@@ -189,7 +189,8 @@ def test_save_as_moves_the_window_to_the_copy_and_keeps_the_view(qtbot, copies):
     win.chart.show_range(START_MS, END_MS)
     win.log_check.setChecked(True)
     target = path.with_name("renamed.pfrace")
-    new = win.save_as(target)
+    assert win.copies.save_as(target)
+    new = app_module.window_for(target)
     assert new is not None and new is not win
     assert new.session.path == target
     assert app_module.window_for(path) is None
@@ -203,7 +204,7 @@ def test_save_a_copy_over_the_open_file_is_refused(qtbot, copies, monkeypatch):
     win = app_module.open_path(path)
     with stored(win.session) as store:
         before = store.snapshot_count()
-    assert not win.save_copy_to(path)
+    assert not win.copies.save_copy_to(path)
     box = next(b for b in win.findChildren(QMessageBox) if b.isVisible())
     assert "open session itself" in box.text()
     box.close()
@@ -272,7 +273,7 @@ def test_bad_file_from_the_command_line_window_path_is_one_line(qtbot, tmp_path)
 def test_a_writable_file_opened_read_only_on_purpose_shows_no_banner(qtbot, copies):
     """The headless screenshot opens files read-only; its picture must not claim they are."""
     from photofinish.session import Session
-    from photofinish.ui.main_window import MainWindow
+    from photofinish.ui.window.main_window import MainWindow
 
     path = copies("pic.db")
     store = Store.open(path, read_only=True)

@@ -6,11 +6,11 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit
 
+from photofinish import settings
 from photofinish.core.live.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec
 from photofinish.core.model import Competitor, SourceConfig
-from photofinish.ui import settings
-from photofinish.ui.source_editor import SourceEditor, spec_message
-from photofinish.ui.sources_dialog import SourcesDialog
+from photofinish.ui.dialogs.source_editor import SourceEditor, spec_message
+from photofinish.ui.dialogs.sources import SourcesDialog
 
 _COMPETITOR, _SOURCE, _EVERY, _STATE, _STATUS = range(5)
 

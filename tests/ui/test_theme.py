@@ -7,10 +7,11 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
+from photofinish import settings
 from photofinish.core.model import DEFAULT_COLOURS
-from photofinish.ui import settings, theme
+from photofinish.ui import theme
 
 OKABE_ITO = {"#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7"}
 
@@ -134,7 +135,7 @@ def test_the_choice_is_remembered_and_shown_in_every_window(window, qtbot, runni
     assert settings.settings().value(theme.SETTING) == "dark"
     assert theme.stored_choice() == "dark"
     window.scheme_actions["light"].setChecked(True)  # as if another window had changed it
-    window._sync_scheme_actions()
+    window.findChild(QMenu, "appearanceMenu").aboutToShow.emit()  # as the menu opens
     assert window.scheme_actions["dark"].isChecked()
     _choose(window, qtbot, "system")
     assert settings.settings().value(theme.SETTING) == "system"

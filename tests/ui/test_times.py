@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from photofinish.ui import fmt
-from photofinish.ui.event_log import EXACT_TIME_ROLE, TIME_REFRESH_MS
+from photofinish.ui.widgets.event_log.model import EXACT_TIME_ROLE, TIME_REFRESH_MS
 
 LA = ZoneInfo("America/Los_Angeles")
 CROSS_MS = 1239948780000  # Thu 16 Apr 2009 23:13 PDT: Kutcher reaches a million
@@ -150,7 +150,7 @@ def test_copies_and_exports_keep_exact_times(qtbot, window, tmp_path):
     actions["copyText"].trigger()
     assert QGuiApplication.clipboard().text() == event.text
     target = tmp_path / "log.csv"
-    assert window.export_log(target, "csv")
+    assert window.exports.export_log(target, "csv")
     with target.open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     crossed = next(r for r in rows if r[5] == event.text)
@@ -162,7 +162,7 @@ def test_copies_and_exports_keep_exact_times(qtbot, window, tmp_path):
 
 
 def test_the_zone_is_named_wherever_times_are_shown(qtbot, window):
-    from photofinish.ui.reading_dialog import ReadingDialog
+    from photofinish.ui.dialogs.reading import ReadingDialog
 
     session = window.session
     session.set_as_of(BEFORE_MS)
@@ -180,7 +180,7 @@ def test_the_zone_is_named_wherever_times_are_shown(qtbot, window):
     assert card.eta.text() == "ETA Thu 23:23 PDT"
     assert card.accessibleName().endswith("ETA Thu 23:23 PDT")
     # The note and reading dialogs name the zone beside the time.
-    note = window.add_note()
+    note = window.edits.add_note()
     assert "America/Los_Angeles" in note.when.toolTip()
     reading = ReadingDialog(session.competitors, session.zone, parent=window)
     qtbot.addWidget(reading)

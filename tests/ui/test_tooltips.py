@@ -87,21 +87,21 @@ def test_every_control_in_the_main_window_has_a_tooltip(window):
 
 
 def test_every_control_in_the_race_dialogs_has_a_tooltip(qtbot, window):
-    from photofinish.ui.race_dialog import RaceDialog
+    from photofinish.ui.dialogs.race import RaceDialog
 
     new = RaceDialog(window)
     qtbot.addWidget(new)
     new._on_add_button_clicked()  # a third row: Remove becomes possible
-    edit = window.edit_race()
+    edit = window.edits.edit_race()
     assert_all_have_tooltips(new, edit)
     edit.reject()
 
 
 def test_every_control_in_the_note_and_reading_dialogs_has_a_tooltip(qtbot, window):
-    from photofinish.ui.reading_dialog import ReadingDialog
+    from photofinish.ui.dialogs.reading import ReadingDialog
 
     session = window.session
-    note = window.add_note()
+    note = window.edits.add_note()
     reading = ReadingDialog(session.competitors, session.zone, parent=window)
     qtbot.addWidget(reading)
     assert_all_have_tooltips(note, reading)
@@ -110,7 +110,7 @@ def test_every_control_in_the_note_and_reading_dialogs_has_a_tooltip(qtbot, wind
 
 @pytest.mark.parametrize("kind", ["png", "svg", "clip"])
 def test_every_control_in_the_export_dialog_has_a_tooltip(qtbot, kind):
-    from photofinish.ui.export_dialog import ExportDialog
+    from photofinish.ui.dialogs.export import ExportDialog
 
     dialog = ExportDialog(kind, "16 Apr 19:00 – 17 Apr 01:00 PDT", "the whole race", (800, 450))
     qtbot.addWidget(dialog)
@@ -118,7 +118,7 @@ def test_every_control_in_the_export_dialog_has_a_tooltip(qtbot, kind):
 
 
 def test_every_control_in_the_sources_dialogs_has_a_tooltip(qtbot, window):
-    from photofinish.ui.sources_dialog import SourcesDialog
+    from photofinish.ui.dialogs.sources import SourcesDialog
 
     session = window.session
     sources = [

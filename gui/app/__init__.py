@@ -1,0 +1,1 @@
+"""The desktop application: the QApplication, error reporting, and the windows it keeps open."""

@@ -1,0 +1,1 @@
+"""The command line: arguments parsed before Qt loads, a module per group of commands."""

@@ -1,0 +1,1 @@
+"""Photo Finish without a window: pictures and clips for the command line, and the recorder."""

@@ -1,0 +1,1 @@
+"""The dialogs: race, note, reading, sources, export, help, about, and notices."""

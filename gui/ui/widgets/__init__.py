@@ -1,0 +1,1 @@
+"""The window's panels besides the plots: scoreboard, replay bar, event log."""
