@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,7 +57,7 @@ def sample_path() -> Path:
 @pytest.fixture
 def sample_copy(tmp_path, capsys) -> Path:
     """A copy of the 2009 race written by ``photofinish sample``."""
-    from tests.cli_support import run
+    from tests.cli.support import run
 
     p = tmp_path / "race.db"
     code, out, _ = run(capsys, "sample", str(p))
@@ -71,3 +73,51 @@ def services():
     server = FakeServices().start()
     yield server
     server.stop()
+
+
+# -- a window on a copy of the 2009 race -------------------------------------------------------
+@pytest.fixture
+def sample_session(tmp_path, sample_path):
+    """A session on a copy of the 2009 race."""
+    from photofinish.core.store import Store
+    from photofinish.session import Session
+
+    copy = tmp_path / "race.db"
+    shutil.copyfile(sample_path, copy)
+    store = Store.open(copy)
+    session = Session(store)
+    yield session
+    store.close()
+
+
+@pytest.fixture
+def window(qtbot, sample_session):
+    """The main window on :func:`sample_session`, shown, opening other files as the app does."""
+    from photofinish.app.windows import answer_requests
+    from photofinish.ui.window.main_window import MainWindow
+
+    win = MainWindow(sample_session, replay=False)
+    answer_requests(win)
+    qtbot.addWidget(win)
+    win.resize(1600, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+@pytest.fixture(autouse=True)
+def _close_app_windows():
+    """Close the windows and messages a test opened through the app's own functions."""
+    yield
+    windows = sys.modules.get("photofinish.app.windows")
+    if windows is None:  # no test has opened a window through the app
+        return
+    from PySide6.QtWidgets import QApplication
+
+    from photofinish.ui.dialogs.notice import open_notices
+
+    for window in windows.open_windows():
+        window.close()
+    for box in open_notices():
+        box.close()
+    QApplication.processEvents()

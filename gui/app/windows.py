@@ -90,6 +90,11 @@ def _window_steps(
         raise damaged(path, exc) from exc
 
 
+def open_windows() -> list[MainWindow]:
+    """The windows open now, oldest first."""
+    return list(_windows)
+
+
 def window_for(path: Path) -> MainWindow | None:
     """The open window showing a session file, if any."""
     target = path.resolve()

@@ -14,12 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core import logs, paths
-from ..core.errors import (
-    DamagedFileError,
-    ImportFileError,
-    SessionFileError,
-    StorageError,
-)
+from ..core.errors import DamagedFileError, ImportFileError, SessionFileError, StorageError
 from ..core.store import Store
 from .common import has_display
 from .data import cmd_export, cmd_import, cmd_new, cmd_sample, cmd_summary
@@ -89,7 +84,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
 
 
 def cmd_desktop_entry(args: argparse.Namespace) -> int:
-    """Show, install or remove the desktop menu entry (see gui.desktop)."""
+    """Show, install or remove the desktop menu entry (see .desktop_entry)."""
     from . import desktop_entry as desktop
 
     return desktop.run(args.install, args.uninstall)

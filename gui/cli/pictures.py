@@ -66,7 +66,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
 
 def cmd_clip(args: argparse.Namespace) -> int:
     """Render a replay of the race into a GIF or MP4, with progress on a terminal."""
-    from ..core.clip import ClipError, check_clip
+    from ..core.clip_writers import ClipError, check_clip
 
     out = writable_target(args.out)
     try:

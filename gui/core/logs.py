@@ -12,6 +12,7 @@ import logging
 import logging.handlers
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import platformdirs
 
@@ -49,15 +50,15 @@ def scrub(text: str) -> str:
     return redact(text, secrets())
 
 
-class _Stderr(logging.StreamHandler):
+class _Stderr(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is when a record comes, not when it was made."""
 
-    @property
-    def stream(self) -> object:
+    @property  # read from sys.stderr each time, never stored
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: object) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

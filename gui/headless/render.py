@@ -105,7 +105,7 @@ def render_clip(
     """Render a replay clip, with a progress line on stderr when it is a terminal."""
     _start()
     from ..core.steps import deferred_interrupts, run_with_progress
-    from ..ui.figures.chart_figure import clip_steps
+    from ..ui.figures.clip import clip_steps
 
     steps = clip_steps(session_path, out, size, seconds, fps, range_ms)
     with deferred_interrupts() as stop_asked:

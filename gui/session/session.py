@@ -349,8 +349,8 @@ class Session(QObject):
     def export_snapshots_steps(self, target: Path) -> Generator[Progress, None, int]:
         """Write every stored reading as CSV in the import format, step by step.
 
-        Reads through a connection of its own, so the copy is consistent while
-        readings keep arriving here or from a recorder.
+        Reads through a connection of its own, so the window's stays free for
+        readings that keep arriving meanwhile.
         """
         if self.path is None:
             return (yield from export_csv_steps(self._store, target))

@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QProgressDialog, QWidget
 
-from ..core.clip import ClipError
+from ..core.clip_writers import ClipError
 from ..core.steps import Steps, progress_line
 
 log = logging.getLogger(__name__)

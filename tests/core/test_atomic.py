@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from photofinish.core import files
-from photofinish.core.files import atomic_file, atomic_path
+from photofinish.core import atomic as files
+from photofinish.core.atomic import atomic_file, atomic_path
 from photofinish.core.jobs import exports as data_exports
 from photofinish.core.jobs.exports import export_csv, export_csv_steps
 from photofinish.core.jobs.imports import import_file

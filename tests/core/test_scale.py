@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from photofinish.core import lod
+from photofinish.core import downsampling
 from photofinish.core.analysis import glitches, stats
 from photofinish.core.analysis import lead as lead_module
 from photofinish.core.analysis.lead import lead_series
@@ -213,12 +213,12 @@ def test_visible_hands_over_at_most_four_points_per_pixel_and_keeps_peaks():
     c[123_456] += 10_000  # a spike
     c[654_321] -= 10_000  # and a dip
     for pixels in (200, 1600):
-        ts, cs = lod.visible(t, c, t[0], t[-1], pixels)
+        ts, cs = downsampling.visible(t, c, t[0], t[-1], pixels)
         assert ts.size <= 4 * pixels + 2
         assert np.all(np.diff(ts) > 0)
         assert cs.max() == c.max() and cs.min() == c.min()
     # A narrow range is handed over whole, with one reading beyond each side.
-    ts, cs = lod.visible(t, c, t[1000], t[1100], 1600)
+    ts, cs = downsampling.visible(t, c, t[1000], t[1100], 1600)
     assert np.array_equal(ts, t[999:1102])
 
 
@@ -227,15 +227,15 @@ def test_visible_lead_is_exact_where_the_range_is_small_and_true_where_it_is_lar
     sa, sb = (t, a), (t + 7_000, b)
     stale = 6 * 3_600_000
     lo, hi = int(t[100]), int(t[400])
-    times, lead = lod.visible_lead(sa, sb, stale, lo, hi, 1600)
+    times, lead = downsampling.visible_lead(sa, sb, stale, lo, hi, 1600)
     exact_t, exact = lead_series(sa, sb, stale, int(t[99]), hi + 1)
     assert np.array_equal(times, exact_t) and np.allclose(lead, exact, equal_nan=True)
-    monkey = lod.EXACT_LEAD_LIMIT
+    monkey = downsampling.EXACT_LEAD_LIMIT
     try:
-        lod.EXACT_LEAD_LIMIT = 100
-        times, lead = lod.visible_lead(sa, sb, stale, int(t[0]), int(t[-1]), 300)
+        downsampling.EXACT_LEAD_LIMIT = 100
+        times, lead = downsampling.visible_lead(sa, sb, stale, int(t[0]), int(t[-1]), 300)
     finally:
-        lod.EXACT_LEAD_LIMIT = monkey
+        downsampling.EXACT_LEAD_LIMIT = monkey
     assert times.size <= 2 * (4 * 300 + 2)
     want = lead_module.as_of(t, a, times, stale) - lead_module.as_of(t + 7_000, b, times, stale)
     assert np.allclose(lead, want, equal_nan=True)

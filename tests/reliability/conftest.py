@@ -1,6 +1,5 @@
-"""Fixtures shared with other suites: a window on a copy of the 2009 race, an import's store."""
+"""Fixtures shared with other suites: an import's store (the window is in tests/conftest.py)."""
 
-from tests.core.test_importing import store
-from tests.ui.conftest import _close_app_windows, sample_session, window
+from tests.core.importing.test_importing import store
 
-__all__ = ["_close_app_windows", "sample_session", "store", "window"]
+__all__ = ["store"]

@@ -34,8 +34,8 @@ from photofinish.core.jobs.imports import import_file
 from photofinish.core.jobs.summary import summary
 from photofinish.core.model import Competitor, Race
 from photofinish.core.store import Store
-from tests.cli_support import run
-from tests.core.test_importing import write
+from tests.cli.support import run
+from tests.core.importing.test_importing import write
 
 BIG = 10 * 1024 * 1024
 T0 = 1239948780000  # 2009-04-17T06:13:00Z

@@ -41,15 +41,9 @@ from photofinish.app import windows as app_module
 from photofinish.app.application import application
 from photofinish.core.model import Snapshot
 from photofinish.core.store import SCHEMA_VERSION, Store
-from tests.cli_support import run
+from tests.cli.support import run
 from tests.conftest import ROOT
 from tests.stored import stored
-from tests.ui import conftest as ui_fixtures
-
-# The widget tests' fixtures: a window on a copy of the 2009 race, and closing what the app opened.
-sample_session = ui_fixtures.sample_session
-window = ui_fixtures.window
-_close_app_windows = ui_fixtures._close_app_windows
 
 SAMPLE = ROOT / "data" / "race-2009.db"
 PAGE = 4096
@@ -296,7 +290,7 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
 
     Plain data only, so that a child process can hand it back as JSON.
     """
-    windows = list(app_module._windows)
+    windows = app_module.open_windows()
     with stored(win.session) as store:
         count = store.snapshot_count()
     leader = win.session.analysis.leader
@@ -346,7 +340,7 @@ def attempt(win: Any, bad: Path, notices: Notices) -> dict[str, Any]:
         "snapshots_unchanged": count_now == count,
         "leader_unchanged": win.session.analysis.leader == leader,
         "log_scale_toggles": log_on and not win.chart.log_y,
-        "no_new_windows": list(app_module._windows) == windows,
+        "no_new_windows": app_module.open_windows() == windows,
         "in_recent": str(bad.resolve()) in settings.recent_files(),
     }
     return outcome

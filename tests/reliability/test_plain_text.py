@@ -505,7 +505,9 @@ def test_every_dialog_shows_hostile_text_literally(qtbot, hostile_window, tmp_pa
         assert not dialog.grab().isNull()
         shown += shown_texts(dialog)
     for row in range(len(session.sources())):
-        editor = sources._open_editor(row)
+        sources.table.selectRow(row)
+        sources.edit_button.click()
+        editor = sources.editor
         assert editor is not None
         assert not editor.grab().isNull()
         shown += shown_texts(editor)
@@ -550,13 +552,8 @@ def test_notices_and_the_status_bar_show_hostile_text_literally(qtbot, hostile_w
 
 
 def test_exported_pictures_and_clips_show_hostile_text_literally(qtbot, hostile_window, tmp_path):
-    from photofinish.ui.figures.chart_figure import (
-        ChartFigure,
-        ClipFrame,
-        chart_svg,
-        dispose,
-        render_image,
-    )
+    from photofinish.ui.figures.chart_figure import ChartFigure, chart_svg, dispose, render_image
+    from photofinish.ui.figures.clip import ClipFrame
 
     session = hostile_window.session
     figure = ChartFigure(session)

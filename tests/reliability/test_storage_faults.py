@@ -272,7 +272,7 @@ def _two_batches(path: Path) -> Path:
 def test_an_import_that_meets_a_full_disk_keeps_whole_batches_and_says_so(
     tmp_path, monkeypatch, capsys
 ):
-    from tests.cli_support import run
+    from tests.cli.support import run
 
     session = tmp_path / "s.pfrace"
     Store.create(session, Race("Import", 10**9), [Competitor("alice", "A", "")]).close()
@@ -317,7 +317,7 @@ def test_the_window_says_how_far_an_import_got_when_the_disk_fills(window, tmp_p
 
 
 def test_a_change_the_file_refuses_is_not_kept_and_is_explained(window, qtbot, monkeypatch):
-    from tests.ui.test_notes import add_note_through_dialog, notes_in_file
+    from tests.ui.window.test_edits import add_note_through_dialog, notes_in_file
 
     shown = []
     monkeypatch.setattr(

@@ -392,7 +392,7 @@ def test_cancelling_a_slow_open_leaves_no_window_and_the_file_as_it_was(
     QTimer.singleShot(0, click_cancel)  # runs once the open lets events in: the dialog is up
     caplog.set_level(logging.INFO, logger="photofinish.ui.progress")
     assert app_module.open_window(path) is None
-    assert app_module._windows == [] and app_module.window_for(path) is None
+    assert app_module.open_windows() == [] and app_module.window_for(path) is None
     assert open_dialog() is None
     (store,) = stores
     with pytest.raises(sqlite3.ProgrammingError):  # closed
@@ -422,12 +422,12 @@ def test_a_bad_file_is_still_refused_with_its_reason(qtbot, tmp_path):
     bad.write_text("not a session")
     with pytest.raises(SessionFileError, match="not a SQLite database"):
         app_module.open_window(bad)
-    assert app_module._windows == []
+    assert app_module.open_windows() == []
 
 
 def test_clip_export_is_heard_while_the_race_loads(qtbot, sample_path, tmp_path):
     """The clip reads the race a competitor at a time, so the dialog and Cancel get a turn."""
-    from photofinish.ui.figures.chart_figure import clip_steps
+    from photofinish.ui.figures.clip import clip_steps
 
     out = tmp_path / "clip.gif"
     steps = clip_steps(sample_path, out, (480, 270), 2.0, 4)

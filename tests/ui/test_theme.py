@@ -144,13 +144,14 @@ def test_the_choice_is_remembered_and_shown_in_every_window(window, qtbot, runni
 def test_following_the_system_switches_with_it(window, qtbot, running, monkeypatch):
     _choose(window, qtbot, "system")
     monkeypatch.setattr(running, "system_is_dark", lambda: True)
+    hints = QGuiApplication.styleHints()
     with qtbot.waitSignal(running.changed):
-        running._on_system_changed(Qt.ColorScheme.Dark)
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)  # as the desktop says it changed
     assert running.scheme is theme.DARK_SCHEME
     assert window.chart.backgroundBrush().color().name() == theme.DARK_SCHEME.plot_bg
     # A choice made by hand is kept when the system changes.
     _choose(window, qtbot, "light")
-    running._on_system_changed(Qt.ColorScheme.Dark)
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     assert running.scheme is theme.LIGHT_SCHEME
 
 

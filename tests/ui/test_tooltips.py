@@ -91,7 +91,7 @@ def test_every_control_in_the_race_dialogs_has_a_tooltip(qtbot, window):
 
     new = RaceDialog(window)
     qtbot.addWidget(new)
-    new._on_add_button_clicked()  # a third row: Remove becomes possible
+    new.add_button.click()  # a third row: Remove becomes possible
     edit = window.edits.edit_race()
     assert_all_have_tooltips(new, edit)
     edit.reject()
@@ -128,13 +128,16 @@ def test_every_control_in_the_sources_dialogs_has_a_tooltip(qtbot, window):
     dialog = SourcesDialog(session.competitors, sources, {}, window)
     qtbot.addWidget(dialog)
     dialog.show()
-    add = dialog._open_editor(None)
+    dialog.add_button.click()
+    add = dialog.editor
     assert add is not None
     assert_all_have_tooltips(dialog, add)
     add.reject()
     qtbot.waitUntil(lambda: dialog.editor is None)
     for kind in ("file", "json", "youtube"):
-        editor = dialog._open_editor(0)
+        dialog.table.selectRow(0)
+        dialog.edit_button.click()
+        editor = dialog.editor
         assert editor is not None
         editor.kind_combo.setCurrentIndex(editor.kind_combo.findData(kind))
         editor.advanced_button.setChecked(True)

@@ -100,7 +100,8 @@ def rounding_step(series: Series) -> np.ndarray:
 
 def excluded_mask(series: Series) -> np.ndarray:
     """Readings left out of every figure: auto-detected and user-flagged glitches."""
-    return detect_glitches(series) | (series.user_flag == USER_GLITCH)
+    excluded: np.ndarray = detect_glitches(series) | (series.user_flag == USER_GLITCH)
+    return excluded
 
 
 def glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray:

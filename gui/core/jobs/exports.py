@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from ..files import atomic_file
+from ..atomic import atomic_file
 from ..model import Event, iso_utc, ms_to_datetime
 from ..steps import Progress, run_steps
 from ..store import Store

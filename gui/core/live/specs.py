@@ -65,7 +65,7 @@ def _project_url() -> str | None:
         meta = metadata.metadata("photofinish")
     except metadata.PackageNotFoundError:
         return None
-    urls = list(meta.get_all("Home-page") or [])
+    urls: list[str] = [str(u) for u in meta.get_all("Home-page") or []]
     urls += [entry.partition(",")[2] for entry in meta.get_all("Project-URL") or []]
     for url in (u.strip() for u in urls):
         if urlsplit(url).scheme in ("http", "https"):

@@ -15,13 +15,18 @@ from ..errors import DamagedFileError, StorageError, StoreError, storage_problem
 def from_driver(exc: sqlite3.Error, path: str | Path | None) -> StoreError:
     """The project's error for what SQLite raised while working on ``path``.
 
-    A refused operation (locks, a full disk, a read-only file, a constraint)
-    is a :class:`StorageError`; other database errors mean damage.
+    A refused operation (a lock, a full disk, a read-only file, a constraint, a
+    closed file) is a :class:`StorageError`; any other database error means the
+    file is damaged.
     """
     where = path if path is not None else ":memory:"
-    if isinstance(exc, sqlite3.OperationalError | sqlite3.IntegrityError) or not isinstance(
-        exc, sqlite3.DatabaseError
-    ):
+    refused = (
+        sqlite3.OperationalError,
+        sqlite3.IntegrityError,
+        sqlite3.ProgrammingError,
+        sqlite3.InterfaceError,
+    )
+    if isinstance(exc, refused) or not isinstance(exc, sqlite3.DatabaseError):
         return StorageError(where, storage_problem(exc), str(exc))
     return DamagedFileError(where, f"is damaged ({exc})", str(exc))
 

@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..atomic import give_usual_permissions
 from ..errors import SessionFileError
-from ..files import give_usual_permissions
 from .base import StoreBase
 from .errors import translated
 

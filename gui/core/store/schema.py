@@ -118,7 +118,7 @@ def _source_events(db: Database) -> None:
 
 @migrations(name="0003_series_blocks")
 def _series_blocks(db: Database) -> None:
-    """Readings are also kept packed in blocks, kept in step by triggers (gui.core.blocks).
+    """Readings are also kept packed in blocks, kept in step by triggers (.blocks).
 
     The snapshots table is rebuilt on the way: its CHECK constraints written as
     ``IN (...)`` lists made every insert five times slower than as ``OR``s.

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core import clip
+from ...core import clip_writers
 from .. import fmt
 from ..forms import hint_label, name_widget, ok_cancel_box
 
@@ -72,7 +72,7 @@ class ExportDialog(QDialog):
         range_box.addWidget(self.whole)
         form.addRow("Range:", range_box)
 
-        default = clip.DEFAULT_SIZE if kind == KIND_CLIP else DEFAULT_CUSTOM
+        default = clip_writers.DEFAULT_SIZE if kind == KIND_CLIP else DEFAULT_CUSTOM
         if kind == KIND_SVG:
             default = screen_px
         self.width_box = _spin(
@@ -121,7 +121,7 @@ class ExportDialog(QDialog):
         self.seconds_box = _spin(
             1,
             180,
-            int(clip.DEFAULT_SECONDS),
+            int(clip_writers.DEFAULT_SECONDS),
             "secondsBox",
             "Length",
             "How long the clip runs, in seconds (the finish stays 3 s longer)",
@@ -130,7 +130,7 @@ class ExportDialog(QDialog):
         self.fps_box = _spin(
             5,
             30,
-            clip.DEFAULT_FPS,
+            clip_writers.DEFAULT_FPS,
             "fpsBox",
             "Frames per second",
             "Frames per second: more is smoother, and a bigger file",
@@ -145,7 +145,7 @@ class ExportDialog(QDialog):
             )
             self.format_box.addItem("Animated GIF (.gif)", ".gif")
             self.format_box.addItem("MP4 video (.mp4)", ".mp4")
-            if clip.find_ffmpeg() is None:
+            if clip_writers.find_ffmpeg() is None:
                 self.format_box.model().item(1).setEnabled(False)  # type: ignore[attr-defined]
                 self.format_box.setToolTip("MP4 needs ffmpeg, which was not found")
             form.addRow("Format:", self.format_box)

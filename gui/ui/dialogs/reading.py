@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone, Slot
@@ -27,6 +28,11 @@ FUTURE_SLACK_MS = 60_000
 # underscores and apostrophes (Swiss style).
 _GROUPING = re.compile(r"[\s,_'’\u00a0\u2009\u202f]")
 _DOTTED = re.compile(r"\d{1,3}(?:\.\d{3})+")
+
+
+def wall_clock_ms() -> int:
+    """Now, in UTC milliseconds."""
+    return int(QDateTime.currentMSecsSinceEpoch())
 
 
 class CountError(ValueError):
@@ -70,7 +76,8 @@ class ReadingDialog(QDialog):
         super().__init__(parent)
         self._zone = zone
         self._qzone = QTimeZone(zone.key.encode())
-        self._now_ms = now_ms
+        # What "now" is, in UTC milliseconds (a fixed moment when one is given).
+        self.clock: Callable[[], int] = (lambda: now_ms) if now_ms is not None else wall_clock_ms
         self._accepted_ms: int | None = None
         self._problem = ""
         self.setObjectName("readingDialog")
@@ -212,9 +219,7 @@ class ReadingDialog(QDialog):
     # -- checking -------------------------------------------------------------
 
     def _now(self) -> int:
-        if self._now_ms is not None:
-            return self._now_ms
-        return int(QDateTime.currentMSecsSinceEpoch())
+        return self.clock()
 
     def _find_problem(self) -> str:
         if not self.handle():

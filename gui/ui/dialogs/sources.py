@@ -29,35 +29,7 @@ from ... import settings
 from ...core.live.specs import SECRET_ENV, SourceSpec, SpecError, parse_spec, secret_from_env
 from ...core.model import Competitor, SourceConfig
 from .. import fmt, forms
-from ..forms import HINT_STYLE
-from .source_editor import (
-    KIND_NAMES,
-    MAX_INTERVAL_S,
-    SECRET_LABELS,
-    TARGET_LABELS,
-    SourceEditor,
-    example_target,
-    interval_text,
-    kind_name,
-    spec_message,
-)
-
-# The editor and its helpers moved to gui.ui.source_editor; their public names stay importable here.
-__all__ = [
-    "HINT_STYLE",
-    "KIND_NAMES",
-    "MAX_INTERVAL_S",
-    "SECRET_HINTS",
-    "SECRET_LABELS",
-    "TARGET_LABELS",
-    "SourceEditor",
-    "SourcesDialog",
-    "env_variable",
-    "example_target",
-    "interval_text",
-    "kind_name",
-    "spec_message",
-]
+from .source_editor import SECRET_LABELS, SourceEditor, interval_text, spec_message
 
 _GITHUB = SourceSpec("github-stars", "owner/repo")
 SECRET_HINTS = {

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QColor, QKeyEvent
 
-from ...core import lod
+from ...core import downsampling
 from ...session import Session
 from .. import fmt, theme
 from .race_chart import AXIS_WIDTH, RaceChart
@@ -138,7 +138,7 @@ class GapPlot(FocusPlot):
             pixels = max(int(self.getViewBox().width() * self.devicePixelRatioF()), 100)
             stale = self.session.race.stale_after_s * 1000
             a, b = analysis.clean[pair[0]], analysis.clean[pair[1]]
-            t, lead = lod.visible_lead(a, b, stale, x0 * 1000, x1 * 1000, pixels)
+            t, lead = downsampling.visible_lead(a, b, stale, x0 * 1000, x1 * 1000, pixels)
         x = t / 1000.0
         self.ahead.setData(x, np.where(np.isnan(lead), np.nan, np.maximum(lead, 0)))
         self.behind.setData(x, np.where(np.isnan(lead), np.nan, np.minimum(lead, 0)))

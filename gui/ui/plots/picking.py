@@ -1,19 +1,41 @@
-"""What is under the pointer on the race chart, and the chart's context menu for it."""
+"""What is under the pointer on the race chart, and the chart's context menu for it.
+
+It needs only a little of the chart (:class:`Chart`): where things are drawn,
+the session, and the signals that ask for a note or a hand flag.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtWidgets import QMenu
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, SignalInstance
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ...core.model import FLAG_GLITCH, FLAG_NONE, FLAG_OK
+from ...session import Session
 from .. import fmt
 
-if TYPE_CHECKING:
-    from .race_chart import RaceChart
+
+class Chart(Protocol):
+    """What of the race chart the pointer and the menu need."""
+
+    session: Session
+    following: bool
+    note_requested: SignalInstance
+    flag_requested: SignalInstance
+
+    def getViewBox(self) -> pg.ViewBox: ...  # noqa: D102, N802 - pyqtgraph's name
+
+    def mapToScene(self, pos: QPoint) -> QPointF: ...  # noqa: D102, N802 - Qt's name
+
+    def plot_y(self, value: float) -> float: ...  # noqa: D102
+
+    def fit_all(self) -> None: ...  # noqa: D102
+
+    def back_to_live(self) -> None: ...  # noqa: D102
 
 
 @dataclass(frozen=True)
@@ -29,9 +51,7 @@ class Reading:
 
 
 # -- context menu: notes and hand flags ------------------------------------------------
-def nearest_reading(
-    chart: RaceChart, scene_pos: QPointF, radius_px: float = 12.0
-) -> Reading | None:
+def nearest_reading(chart: Chart, scene_pos: QPointF, radius_px: float = 12.0) -> Reading | None:
     """The stored reading drawn nearest a point of the scene, within a radius."""
     vb = chart.getViewBox()
     if not vb.sceneBoundingRect().contains(scene_pos):
@@ -71,11 +91,11 @@ def nearest_reading(
     return None if sid is None else Reading(sid, handle, t, count, glitch, user_flag)
 
 
-def context_menu(chart: RaceChart, widget_pos: QPoint) -> QMenu:
+def context_menu(chart: Chart, widget_pos: QPoint) -> QMenu:
     """The chart's context menu for a point of the widget (built, not shown)."""
     scene_pos = chart.mapToScene(widget_pos)
     vb = chart.getViewBox()
-    menu = QMenu(chart)
+    menu = QMenu(chart if isinstance(chart, QWidget) else None)
     inside = vb.sceneBoundingRect().contains(scene_pos)
     writable = not chart.session.read_only
     if inside:

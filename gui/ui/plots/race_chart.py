@@ -13,7 +13,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu
 
-from ...core import lod
+from ...core import downsampling
 from ...core.model import KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_SOURCE, KIND_TO_GO
 from ...session import Session
 from .. import fmt, theme
@@ -39,6 +39,13 @@ PROVISIONAL_PEN = pg.mkPen("#d68000", width=2)
 PROVISIONAL_BRUSH = pg.mkBrush(255, 255, 255, 0)
 GLITCH_PEN = pg.mkPen("#c0392b", width=2)
 GLITCH_BRUSH = pg.mkBrush("#c0392b")
+
+
+def marker_tip(x: float, y: float, data: object) -> str:
+    """A marker's tooltip: its text, shown exactly as written (it may come from a file)."""
+    if isinstance(data, tuple) and len(data) == 2:
+        return fmt.plain_tooltip(str(data[1]))
+    return ""
 
 
 class RaceChart(FocusPlot):
@@ -89,7 +96,7 @@ class RaceChart(FocusPlot):
         item.addItem(self.milestone_line, ignoreBounds=True)
 
         self.crossings = pg.ScatterPlotItem(
-            size=16, symbol="star", hoverable=True, tip=self._tip, pxMode=True
+            size=16, symbol="star", hoverable=True, tip=marker_tip, pxMode=True
         )
         self.crossings.setZValue(20)
         item.addItem(self.crossings)
@@ -99,7 +106,7 @@ class RaceChart(FocusPlot):
             pen=GLITCH_PEN,
             brush=GLITCH_BRUSH,
             hoverable=True,
-            tip=self._tip,
+            tip=marker_tip,
         )
         self.glitches.setZValue(20)
         item.addItem(self.glitches, ignoreBounds=True)
@@ -109,7 +116,7 @@ class RaceChart(FocusPlot):
             pen=pg.mkPen("#7d5a00"),
             brush=pg.mkBrush("#f5c542"),
             hoverable=True,
-            tip=self._tip,
+            tip=marker_tip,
         )
         self.notes.setZValue(15)
         item.addItem(self.notes, ignoreBounds=True)
@@ -193,7 +200,7 @@ class RaceChart(FocusPlot):
             name = f"{comp.name} (@{comp.handle})"
             curve = self.curves.get(comp.handle)
             if curve is None:
-                # The chart hands each curve only what the view needs (gui.core.lod).
+                # The chart hands each curve only what the view needs (core.downsampling).
                 curve = pg.PlotDataItem(connect="finite", skipFiniteCheck=True)
                 item.addItem(curve)
                 self.curves[comp.handle] = curve
@@ -212,7 +219,7 @@ class RaceChart(FocusPlot):
         clean = self.session.analysis.clean
         for handle, curve in self.curves.items():
             t, c = clean.get(handle, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-            ts, cs = lod.visible(t, c, x0 * 1000, x1 * 1000, pixels)
+            ts, cs = downsampling.visible(t, c, x0 * 1000, x1 * 1000, pixels)
             self._drawn[handle] = (ts, cs)
             self._set_curve(curve, ts / 1000.0, cs.astype(np.float64))
 
@@ -499,12 +506,6 @@ class RaceChart(FocusPlot):
             y=np.full(len(notes), bottom, dtype=np.float64),
             data=[(key, text) for _, key, text in notes],
         )
-
-    @staticmethod
-    def _tip(x: float, y: float, data: object) -> str:
-        if isinstance(data, tuple) and len(data) == 2:
-            return fmt.plain_tooltip(str(data[1]))
-        return ""
 
     @Slot(object, object, object)
     def _on_scatter_clicked(self, item: object, points: object, ev: object = None) -> None:

@@ -17,20 +17,14 @@ from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QStatusBar, QWidget
 
 from ... import settings
-from ...core.clip import ClipError, check_clip
+from ...core.clip_writers import ClipError, check_clip
 from ...core.jobs import exports as data_exports
 from ...core.steps import Steps
 from .. import fmt
 from ..dialogs.export import KIND_CLIP, KIND_PNG, KIND_SVG, ExportDialog
 from ..dialogs.notice import notice
-from ..figures.chart_figure import (
-    ChartFigure,
-    chart_svg,
-    clip_steps,
-    dispose,
-    render_image,
-    save_image,
-)
+from ..figures.chart_figure import ChartFigure, chart_svg, dispose, render_image, save_image
+from ..figures.clip import clip_steps
 from ..progress import StepJob, failure_text
 
 if TYPE_CHECKING:

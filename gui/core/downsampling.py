@@ -1,0 +1,138 @@
+"""Level of detail: what of a long series to draw for a time range and a width in pixels.
+
+A chart never needs more than a few points per horizontal pixel. For the
+visible range, M4 keeps each pixel column's first, last, lowest and highest
+reading (tsdownsample does it in compiled code), so peaks and glitches stay
+visible at every zoom level while pyqtgraph is handed at most four points per
+pixel, however many millions of readings the session holds.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from tsdownsample import M4Downsampler
+
+from .analysis.lead import as_of, lead_series
+
+# M4 keeps four readings per pixel column (first, lowest, highest, last); drawn
+# at two columns to a pixel they make the same picture, with half the line
+# segments to stroke.
+POINTS_PER_PIXEL = 4
+COLUMNS_PER_PIXEL = 0.5
+# Below this many readings in the range the lead is worked out at every one of them.
+EXACT_LEAD_LIMIT = 20_000
+
+_m4 = M4Downsampler()  # type: ignore[no-untyped-call]  # tsdownsample has no annotations
+
+# A coarse level for long series: M4 over buckets of about this many readings,
+# kept per array, so a wide view downsamples a few hundred thousand points, not millions.
+LEVEL_READINGS = 64
+LEVEL_MIN = 1 << 20
+_Level = tuple[np.ndarray, np.ndarray, np.ndarray]  # indices, their times, their counts
+_levels: dict[int, tuple[weakref.ref[np.ndarray], int, _Level]] = {}
+
+
+def _level(t: np.ndarray, c: np.ndarray) -> _Level | None:
+    """The coarse level of a long series (None for a short one), built once per array."""
+    if t.size < LEVEL_MIN:
+        return None
+    key = id(t)
+    got = _levels.get(key)
+    if got is not None and got[0]() is t and got[1] == t.size:
+        return got[2]
+    buckets = -(-t.size // LEVEL_READINGS)
+    idx = _dedupe(_m4.downsample(t, c, n_out=4 * buckets).astype(np.int64))
+    # Times and counts copied out once: gathering them on every pan costs more
+    # than the downsampling.
+    level = (idx, t[idx], c[idx])
+    for gone in [k for k, v in _levels.items() if v[0]() is None]:
+        del _levels[gone]
+    _levels[key] = (weakref.ref(t), t.size, level)
+    return level
+
+
+def _dedupe(idx: np.ndarray) -> np.ndarray:
+    """Sorted indices without repeats (M4 repeats a column's first reading when it is its low)."""
+    if idx.size < 2:
+        return idx
+    return idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
+
+
+def visible(
+    t: np.ndarray, c: np.ndarray, start_ms: float, end_ms: float, pixels: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The readings to draw for a time range: all when few, else M4 per pixel column.
+
+    One reading on each side of the range is kept, so lines run to the edges.
+    """
+    if t.size == 0:
+        return t, c
+    # Integer keys: a float key makes searchsorted convert all of ``t`` first.
+    lo, hi = np.int64(start_ms), np.int64(np.ceil(end_ms))
+    i0 = max(int(np.searchsorted(t, lo)) - 1, 0)
+    i1 = min(int(np.searchsorted(t, hi, side="right")) + 1, t.size)
+    n_out = max(int(pixels * COLUMNS_PER_PIXEL), 1) * POINTS_PER_PIXEL
+    if i1 - i0 <= n_out:
+        return t[i0:i1], c[i0:i1]
+    level = _level(t, c) if i1 - i0 > LEVEL_READINGS * n_out else None
+    if level is not None:
+        # Wide view: each pixel column spans many buckets of the coarse level,
+        # which holds every bucket's extremes; downsample those.
+        where, lt, lc = level
+        j0, j1 = (int(j) for j in np.searchsorted(where, [i0, i1]))
+        pick = _m4.downsample(lt[j0:j1], lc[j0:j1], n_out=n_out).astype(np.int64)
+        idx = where[j0:j1][pick]
+    else:
+        idx = _m4.downsample(t[i0:i1], c[i0:i1], n_out=n_out).astype(np.int64) + i0
+    idx = _dedupe(idx)
+    # The edge readings, so the line does not stop short of the view's sides (M4
+    # keeps each column's first and last: they are there, in order, already).
+    if idx[0] != i0:
+        idx = np.concatenate(([i0], idx))
+    if idx[-1] != i1 - 1:
+        idx = np.concatenate((idx, [i1 - 1]))
+    return t[idx], c[idx]
+
+
+def visible_lead(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    stale_ms: int,
+    start_ms: float,
+    end_ms: float,
+    pixels: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lead of ``a`` over ``b`` to draw for a time range (NaN while undefined).
+
+    Exact at every moment when the range holds few readings; otherwise worked
+    out exactly at the moments M4 keeps for either competitor, which include
+    each pixel column's extremes of both.
+    """
+    ta, ca = a
+    tb, cb = b
+    if ta.size == 0 or tb.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    lo, hi = int(start_ms), int(end_ms)
+    n = _count_between(ta, lo, hi) + _count_between(tb, lo, hi)
+    n_out = max(int(pixels * COLUMNS_PER_PIXEL), 1) * POINTS_PER_PIXEL
+    if n <= EXACT_LEAD_LIMIT:
+        # From the moment before the range, so the area starts at the left edge.
+        key = np.int64(lo)
+        first = max(int(np.searchsorted(ta, key)) - 1, 0), max(int(np.searchsorted(tb, key)) - 1, 0)
+        begin = min(int(ta[first[0]]), int(tb[first[1]]))
+        times, lead = lead_series(a, b, stale_ms, begin, hi + 1)
+        if times.size <= n_out:
+            return times, lead
+        finite = np.nan_to_num(lead, nan=0.0)
+        idx = _m4.downsample(times.astype(np.float64), finite, n_out=n_out).astype(np.int64)
+        idx = np.unique(np.concatenate((idx, np.nonzero(np.isnan(lead))[0])))
+        return times[idx], lead[idx]
+    times = np.union1d(visible(ta, ca, lo, hi, pixels)[0], visible(tb, cb, lo, hi, pixels)[0])
+    lead = as_of(ta, ca, times, stale_ms) - as_of(tb, cb, times, stale_ms)
+    return times, lead
+
+
+def _count_between(t: np.ndarray, lo: int, hi: int) -> int:
+    return int(np.searchsorted(t, np.int64(hi), side="right") - np.searchsorted(t, np.int64(lo)))
