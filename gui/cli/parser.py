@@ -133,12 +133,9 @@ def _add_screenshot(sub: Any) -> None:
         action="store_true",
         help="just the chart, with the race title, the names, the time zone and a credit",
     )
-    p.add_argument(
-        "--range",
-        nargs=2,
-        default=None,
-        metavar=("START", "END"),
-        help="show this stretch of time (ISO times; default: the whole race for --chart-only, "
+    _add_range(
+        p,
+        "show this stretch of time (ISO times; default: the whole race for --chart-only, "
         "the newest hours for the window)",
     )
     p.add_argument(
@@ -169,13 +166,7 @@ def _add_clip(sub: Any) -> None:
     p.add_argument(
         "--fps", type=_positive_int, default=20, metavar="N", help="frames per second (default: 20)"
     )
-    p.add_argument(
-        "--range",
-        nargs=2,
-        default=None,
-        metavar=("START", "END"),
-        help="replay this stretch of time (ISO times; default: the whole race)",
-    )
+    _add_range(p, "replay this stretch of time (ISO times; default: the whole race)")
 
 
 def _add_record(sub: Any) -> None:
@@ -219,6 +210,11 @@ def _add_desktop_entry(sub: Any) -> None:
     action = p.add_mutually_exclusive_group()
     action.add_argument("--install", action="store_true", help="write the entry and the icon")
     action.add_argument("--uninstall", action="store_true", help="remove them")
+
+
+def _add_range(p: argparse.ArgumentParser, what: str) -> None:
+    """``--range START END``: a stretch of time, for the picture commands."""
+    p.add_argument("--range", nargs=2, default=None, metavar=("START", "END"), help=what)
 
 
 def build_gui_parser() -> argparse.ArgumentParser:

@@ -51,9 +51,9 @@ BLOCK = 100_000  # seconds written at a time
 # ``python -m photofinish`` with the analysis after an import (refresh_derived) left out, to show
 # how much of the import's time and memory is that analysis.
 NO_ANALYSIS = (
-    "import sys; import photofinish.core.operations as ops; "
-    "ops.refresh_derived = lambda store, result=None: None; "
-    "from photofinish.cli import main; sys.exit(main(sys.argv[1:]))"
+    "import sys; import photofinish.core.jobs.imports as job; "
+    "job.refresh_derived = lambda store, result=None: None; "
+    "from photofinish.cli.main import main; sys.exit(main(sys.argv[1:]))"
 )
 # The statement of Store.insert_arrays: the same columns the import writes.
 BARE_INSERT = (

@@ -35,6 +35,17 @@ class MetaTable(StoreBase):
                 list(values.items()),
             )
 
+    def _set_json(self, key: str, value: dict[str, Any] | None) -> None:
+        """Keep ``value`` under ``key`` as JSON (None: remove the key)."""
+        with self.write():
+            if value is None:
+                self.db.execute("DELETE FROM view_state WHERE key = ?", [key])
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
+                    [key, json.dumps(value)],
+                )
+
     # -- a running recorder -------------------------------------------------------------
     def recorder(self) -> dict[str, Any] | None:
         """The mark a recorder left while it records into the file (None when there is none)."""
@@ -49,14 +60,7 @@ class MetaTable(StoreBase):
 
     def set_recorder(self, mark: dict[str, Any] | None) -> None:
         """Leave a recorder's mark in the file (None: take it away)."""
-        with self.write():
-            if mark is None:
-                self.db.execute("DELETE FROM view_state WHERE key = ?", [RECORDER])
-            else:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
-                    [RECORDER, json.dumps(mark)],
-                )
+        self._set_json(RECORDER, mark)
 
     # -- imports that did not finish --------------------------------------------------
     def set_unfinished_import(self, key: str, progress: dict[str, Any] | None) -> None:
@@ -65,15 +69,7 @@ class MetaTable(StoreBase):
         The row commits with the batch it describes, so after a crash it tells
         exactly what is stored.
         """
-        name = f"{UNFINISHED_IMPORT}{key}"
-        with self.write():
-            if progress is None:
-                self.db.execute("DELETE FROM view_state WHERE key = ?", [name])
-            else:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO view_state (key, value) VALUES (?, ?)",
-                    [name, json.dumps(progress)],
-                )
+        self._set_json(f"{UNFINISHED_IMPORT}{key}", progress)
 
     def unfinished_imports(self) -> list[dict[str, Any]]:
         """Imports that stopped before the end (killed, crashed or stopped), oldest first."""
