@@ -148,11 +148,12 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
             stderr=subprocess.DEVNULL,
             env=_env(),
         )
-        # Once the first batch is in (read as another process would), a random moment.
+        # Once the first batch is in (read as another process would), a random moment;
+        # the first time at once, so that one kill surely lands between batches.
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None and not _progress(session):
             time.sleep(0.01)
-        time.sleep(rnd.uniform(0.0, 0.8))
+        time.sleep(rnd.uniform(0.0, 0.8) if kill else 0.0)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
         where = f"seed {seed}, kill {kill}, exit {proc.returncode}"
@@ -190,8 +191,8 @@ def test_kill_9_during_an_import_leaves_whole_batches_and_says_what_to_rerun(tmp
             assert store.snapshot_count() == total, where
             assert store.unfinished_imports() == [], where
         assert _integrity(session) == "ok", where
-    # The random moments should land inside the import at least once in four tries; if
-    # this fails, the import became much faster or slower than the window above.
+    # The first kill comes as soon as a batch is in: if even that found the import
+    # finished, the file holds too few batches for this test to mean anything.
     assert seen_partial, f"seed {seed}: no kill landed between batches"
 
 
