@@ -8,10 +8,12 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ..core.analysis.race import analyse, fingerprint, settled_from
+from ..core.analysis.race import fingerprint
 from ..core.analysis.result import RaceAnalysis
+from ..core.analysis.state import RaceState
 from ..core.errors import SessionFileError, StoreError
 from ..core.jobs.analysis import refresh_derived
 from ..core.jobs.exports import export_csv_steps
@@ -25,7 +27,6 @@ from ..core.model import (
     Competitor,
     Event,
     Race,
-    Settled,
     Snapshot,
     SourceConfig,
     zone_of,
@@ -71,8 +72,7 @@ class Session(QObject):
         self.series: dict[str, Series] = {}
         self._notes: list[Event] = []
         self.as_of_ms: int | None = None
-        self._settled: Settled | None = None
-        self._complete: RaceAnalysis | None = None
+        self._state: RaceState | None = None
         self._watch = QTimer(self)
         self._watch.timeout.connect(self.check_file)
         self._pending = False
@@ -105,15 +105,14 @@ class Session(QObject):
             self.series[comp.handle] = store.series(comp.handle)
         yield total - 1, total
         self._notes = [e for e in store.events() if e.origin != ORIGIN_DERIVED]
-        self._settled = store.settled(self._fingerprint())
-        stored = self._settled is not None
-        self.analysis = self._analyse_all()
-        self._complete = self.analysis
+        settled = store.settled(self._fingerprint())
+        self._state = RaceState(self.race, self.competitors, self.series, settled)
+        self.analysis = self._state.complete()
         self.events = self._events_until(None)
         self._shown = {self._event_id(e) for e in self.events}
         self._max_id = store.max_snapshot_id()
         self._data_version = store.data_version()
-        if not stored and not self.read_only and self.series_count():
+        if settled is None and not self.read_only and self.series_count():
             # First open of this file (or of this race's settings): remember what
             # was settled so the next open only works out what is new.
             try:
@@ -253,9 +252,12 @@ class Session(QObject):
 
     def complete_analysis(self) -> RaceAnalysis:
         """The analysis of everything stored, whatever moment is shown."""
-        if self._complete is None:
-            self._complete = self._analyse_all()
-        return self._complete
+        return self._analysis_state().complete()
+
+    def _analysis_state(self) -> RaceState:
+        if self._state is None:  # not loaded yet (see opening)
+            self._state = RaceState(self.race, self.competitors, self.series)
+        return self._state
 
     # -- moving through time -------------------------------------------------------
     def set_as_of(self, at_ms: int | None) -> None:
@@ -311,13 +313,13 @@ class Session(QObject):
         self._frame.stop()
         self._pending = False
         self._last_flush = time.monotonic()
-        self._complete = self._analyse_all()
+        complete = self._analysis_state().complete()
         try:
-            refresh_derived(self._store, self._complete)
+            refresh_derived(self._store, complete)
         except StoreError as exc:
             # Derived facts are worked out again next time; the readings are stored.
             log.warning("Could not save the analysis to %s: %s", self._store.path, exc)
-        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
+        self.analysis = self._analyse()
         events = self._events_until(self.as_of_ms)
         added = [e for e in events if self._event_id(e) not in self._shown]
         if len(added) + len(self.events) != len(events):
@@ -408,8 +410,7 @@ class Session(QObject):
         """Remove one reading (undo of a typed-in reading); returns it."""
         self._check_writable()
         old = self._store.delete_snapshot(snapshot_id)
-        self.series[old.handle] = self._store.series(old.handle)
-        self._lower_settled(old.at_ms)
+        self._reread(old.handle, old.at_ms)
         self._data_changed()
         return old
 
@@ -440,9 +441,7 @@ class Session(QObject):
             raise KeyError(snapshot_id)
         old_flag, old_by, handle = before
         at_ms = self._store.set_flag(snapshot_id, flag, by)
-        self.series[handle] = self._store.series(handle)
-        if at_ms is not None:
-            self._lower_settled(at_ms)
+        self._reread(handle, at_ms if at_ms is not None else -(2**62))
         self._data_changed()
         return old_flag, old_by
 
@@ -466,7 +465,8 @@ class Session(QObject):
         self.competitors = self._store.competitors()
         self.zone = zone_of(self.race.display_tz)
         self.series = self._store.all_series()
-        self._settled = self._store.settled(self._fingerprint()) if not self.read_only else None
+        settled = self._store.settled(self._fingerprint()) if not self.read_only else None
+        self._state = RaceState(self.race, self.competitors, self.series, settled)
         self.race_changed.emit()
         self._data_changed()
 
@@ -474,10 +474,10 @@ class Session(QObject):
         """Readings or race settings changed: analyse again, then show."""
         self._pending = False
         self._frame.stop()
-        self._complete = self._analyse_all()
+        complete = self._analysis_state().complete()
         if not self.read_only:
-            refresh_derived(self._store, self._complete)
-        self.analysis = self._complete if self.as_of_ms is None else self._analyse()
+            refresh_derived(self._store, complete)
+        self.analysis = self._analyse()
         self._notes_changed()
 
     def _notes_changed(self) -> None:
@@ -490,40 +490,33 @@ class Session(QObject):
 
     # -- internals ---------------------------------------------------------------------
     def _analyse(self) -> RaceAnalysis:
-        if self.as_of_ms is None:
-            return self._analyse_all()
-        return analyse(self.race, self.competitors, self.series, self.as_of_ms)
-
-    def _analyse_all(self) -> RaceAnalysis:
-        """Analyse everything loaded, building on what earlier analyses settled."""
-        result = analyse(self.race, self.competitors, self.series, None, self._settled)
-        for handle, auto in result.auto.items():
-            if handle in self.series:
-                self.series[handle].auto = auto
-        self._settled = settled_from(result)
-        return result
+        """The analysis of the moment shown (everything, when live)."""
+        return self._analysis_state().at(self.as_of_ms)
 
     def _fingerprint(self) -> str:
         return fingerprint(self.race, self.competitors)
 
-    def _lower_settled(self, at_ms: int) -> None:
-        """Readings from ``at_ms`` on changed: what was settled from there must be redone."""
-        if self._settled is not None and at_ms < self._settled.until_ms:
-            self._settled = Settled(
-                at_ms, tuple(c for c in self._settled.lead_changes if c.at_ms < at_ms)
-            )
+    def _reread(self, handle: str, at_ms: int) -> None:
+        """A competitor's readings changed from ``at_ms`` on: read them, analyse from there."""
+        series = self._store.series(handle)
+        self.series[handle] = series
+        changed = int(np.searchsorted(series.at_ms, at_ms))
+        self._analysis_state().update({handle: (series, changed)})
 
     def _grow(self, new: list[Snapshot]) -> None:
         """Add new readings to the loaded series (at the end, or by reading them again)."""
+        changes: dict[str, tuple[Series, int]] = {}
         for handle in {s.handle for s in new}:
             mine = [s for s in new if s.handle == handle]
-            grown = self.series.get(handle, Series.empty(handle)).extended(mine)
-            if grown is None:
+            old = self.series.get(handle, Series.empty(handle))
+            grown = old.extended(mine)
+            changed = len(old)
+            if grown is None:  # not all after the readings loaded: read them all again
                 grown = self._store.series(handle)
-                if self.read_only:
-                    self._settled = None
+                changed = int(np.searchsorted(grown.at_ms, min(s.at_ms for s in mine)))
             self.series[handle] = grown
-        self._lower_settled(min(s.at_ms for s in new))
+            changes[handle] = (grown, changed)
+        self._analysis_state().update(changes)
 
     def _events_until(self, at_ms: int | None) -> list[Event]:
         notes = [e for e in self._notes if at_ms is None or e.at_ms <= at_ms]

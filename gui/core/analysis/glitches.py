@@ -35,11 +35,23 @@ def detect_glitches(series: Series, start: int = 0) -> np.ndarray:
     """Boolean mask of readings the detector flags as glitches (from index ``start`` on).
 
     A reading the user decided on is never flagged here; readings the user
-    flagged as glitches are left out when looking for neighbours. Works through
-    long series a million readings at a time, so memory stays flat.
+    flagged as glitches are left out when looking for neighbours. Readings
+    before ``start`` are False in the mask (see :func:`detect_from`).
+    """
+    result = np.zeros(len(series), dtype=bool)
+    result[start:] = detect_from(series, start)
+    return result
+
+
+def detect_from(series: Series, start: int) -> np.ndarray:
+    """The detector's decisions for the readings from index ``start`` to the end.
+
+    A decision rests on the usable neighbours on each side, so only the last
+    few readings before ``start`` are looked at. Works through long series a
+    million readings at a time, so memory stays flat.
     """
     n = len(series)
-    result = np.zeros(n, dtype=bool)
+    result = np.zeros(max(n - start, 0), dtype=bool)
     lo = start
     while lo < n:
         hi = min(lo + DETECT_CHUNK, n)
@@ -47,7 +59,7 @@ def detect_glitches(series: Series, start: int = 0) -> np.ndarray:
         a = back(series, lo, NEIGHBOUR_REACH)
         b = min(hi + NEIGHBOUR_REACH, n)
         part = _detect(series.part(a, b))
-        result[lo:hi] = part[lo - a : hi - a]
+        result[lo - start : hi - start] = part[lo - a : hi - a]
         lo = hi
     return result
 
@@ -98,52 +110,52 @@ def rounding_step(series: Series) -> np.ndarray:
     return steps
 
 
-def excluded_mask(series: Series) -> np.ndarray:
-    """Readings left out of every figure: auto-detected and user-flagged glitches."""
-    excluded: np.ndarray = detect_glitches(series) | (series.user_flag == USER_GLITCH)
-    return excluded
+def step_of(count: int, rounded: bool) -> float:
+    """The rounding step of one reading: its last kept digit when rounded, else 0."""
+    if not rounded:
+        return 0.0
+    value = abs(float(count))
+    return 10.0 ** (np.floor(np.log10(max(value, 1.0))) - 2) if value >= 1000 else 0.0
 
 
-def glitches_known_at(s: Series, auto: np.ndarray, as_of_ms: int) -> np.ndarray:
-    """Auto glitches whose next usable reading is at or before ``as_of_ms``."""
-    if not auto.any():
-        return auto
-    seen = int(np.searchsorted(s.at_ms, as_of_ms, side="right"))
-    truncated = s.part(0, seen)
-    known = np.zeros_like(auto)
-    known[: len(truncated)] = detect_glitches(truncated)
-    return known
-
-
-def pending_last(s: Series, usable: np.ndarray) -> np.ndarray:
-    """The newest reading, when it jumps like a glitch and nothing after it confirms it yet.
+def jumps_like_a_glitch(previous: int, last: int, step: float) -> bool:
+    """Whether the newest reading moves far enough from the one before to be held out.
 
     Until the next reading arrives nobody can tell a glitch from a real jump, so
     such a reading is held out of the figures rather than trusted.
     """
-    pending = np.zeros(len(s), dtype=bool)
-    idx = last_two(usable)
-    if idx is None:
-        return pending
-    prev, last = idx
-    if s.user_flag[last] != USER_NONE:
-        return pending
-    a, b = float(s.count[prev]), float(s.count[last])
-    step = float(rounding_step(s)[last]) if s.rounded is not None else 0.0
-    if abs(b - a) > max(PENDING_REL * abs(a), GLITCH_MIN_ABS, 1.5 * step):
-        pending[last] = True
-    return pending
+    a, b = float(previous), float(last)
+    return abs(b - a) > max(PENDING_REL * abs(a), GLITCH_MIN_ABS, 1.5 * step)
 
 
-def last_two(mask: np.ndarray) -> tuple[int, int] | None:
-    """The last two indices where a mask is true (looking back from the end only)."""
-    step = 64
-    end = mask.size
-    while True:
-        start = max(end - step, 0)
-        idx = np.nonzero(mask[start:])[0]
-        if idx.size >= 2:
-            return start + int(idx[-2]), start + int(idx[-1])
-        if start == 0:
-            return None
-        end, step = start, step * 8
+def pending_index(series: Series, end: int, excluded: np.ndarray) -> int:
+    """The reading held out as provisional among the first ``end`` (-1 when none is).
+
+    It is the last usable reading (neither a glitch in ``excluded``, sorted
+    indices, nor decided by hand) when it jumps like a glitch from the usable
+    reading before it.
+    """
+    last = _usable_before(series, end, excluded)
+    if last < 0 or series.user_flag[last] != USER_NONE:
+        return -1
+    prev = _usable_before(series, last, excluded)
+    if prev < 0:
+        return -1
+    rounded = series.rounded is not None and bool(series.rounded[last])
+    step = step_of(int(series.count[last]), rounded)
+    return (
+        last if jumps_like_a_glitch(int(series.count[prev]), int(series.count[last]), step) else -1
+    )
+
+
+def _usable_before(series: Series, end: int, excluded: np.ndarray) -> int:
+    """The last index before ``end`` that is not in ``excluded`` nor a hand-flagged glitch."""
+    i = end - 1
+    k = int(np.searchsorted(excluded, end)) - 1
+    while i >= 0:
+        if k >= 0 and excluded[k] == i:
+            k -= 1
+        elif series.user_flag[i] != USER_GLITCH:
+            return i
+        i -= 1
+    return -1

@@ -67,6 +67,9 @@ class RaceAnalysis:
     provisional: list[Glitch] = field(default_factory=list)
     # Each competitor's automatic glitch decisions (analyses of everything only).
     auto: dict[str, np.ndarray] = field(default_factory=dict)
+    # Per competitor, the position in ``clean`` of the first count at or above
+    # each mark (the milestone, the "to go" thresholds); None where there is none.
+    firsts: dict[str, dict[int, int | None]] = field(default_factory=dict)
 
     @property
     def pair(self) -> tuple[str, str] | None:

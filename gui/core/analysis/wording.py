@@ -9,6 +9,11 @@ from .stats import first_at_least
 TO_GO_THRESHOLDS = (10_000, 5_000, 2_000, 1_000, 100)
 
 
+def marks(milestone: int) -> list[int]:
+    """The counts worth an event: the milestone and each "to go" threshold before it."""
+    return [milestone, *(milestone - n for n in TO_GO_THRESHOLDS if n * 10 <= milestone)]
+
+
 def fmt(n: float | int) -> str:
     """A count with thousands separators, as event texts write it."""
     return f"{int(n):,}"
@@ -36,9 +41,10 @@ def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
         t, c = result.clean[handle]
         if t.size < 2:
             continue
+        firsts = result.firsts.get(handle, {})
         for n in thresholds:
             mark = race.milestone - n
-            first = first_at_least(c, mark)
+            first = firsts[mark] if mark in firsts else first_at_least(c, mark)
             if first is None or first == 0:
                 continue
             i = first
