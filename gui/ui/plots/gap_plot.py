@@ -54,6 +54,8 @@ class GapPlot(FocusPlot):
         item.addItem(self.changes)
         self.apply_race()
         self._shown: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))
+        self._drawn_for: object = None  # the analysis and range last drawn
+        self._drawn_key: tuple[float, float, int] | None = None
         chart.getViewBox().sigXRangeChanged.connect(self._draw)
         chart.range_settled.connect(self.getViewBox().updateMatrix)
         session.analysis_changed.connect(self.refresh)
@@ -132,10 +134,14 @@ class GapPlot(FocusPlot):
         analysis = self.session.analysis
         pair = analysis.pair
         (x0, x1), _ = self.chart.getViewBox().viewRange()
+        pixels = max(int(self.getViewBox().width() * self.devicePixelRatioF()), 100)
+        drawn = (x0, x1, pixels)
+        if self._drawn_for is analysis and self._drawn_key == drawn:
+            return  # the same lead over the same range: what is drawn stands
+        self._drawn_for, self._drawn_key = analysis, drawn
         t = np.zeros(0, dtype=np.int64)
         lead = np.zeros(0)
         if pair is not None:
-            pixels = max(int(self.getViewBox().width() * self.devicePixelRatioF()), 100)
             stale = self.session.race.stale_after_s * 1000
             a, b = analysis.clean[pair[0]], analysis.clean[pair[1]]
             t, lead = downsampling.visible_lead(a, b, stale, x0 * 1000, x1 * 1000, pixels)

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu
 
 from ...core import downsampling
+from ...core.analysis.result import Glitch
 from ...core.model import KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_SOURCE, KIND_TO_GO
 from ...session import Session
 from .. import fmt, theme
@@ -70,7 +71,7 @@ class RaceChart(FocusPlot):
         self.following = True
         self.span_ms = DEFAULT_SPAN_MS
         self.log_y = False
-        self._glitch_points: list[tuple[float, float, str, str, bool]] = []
+        self._glitch_points: list[tuple[float, float, str, Glitch, bool]] = []
         self._note_points: list[tuple[float, str, str]] = []
 
         item = self.getPlotItem()
@@ -86,6 +87,11 @@ class RaceChart(FocusPlot):
         self.curves: dict[str, pg.PlotDataItem] = {}
         # Each curve's points as last handed over (times in ms, counts).
         self._drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # What the curves and markers were last drawn from, so a second ask redraws nothing.
+        self._curves_for: object = None
+        self._curves_key: tuple[float, float, int, int] | None = None
+        self._markers_key: tuple[object, ...] | None = None
+        self._tips: dict[tuple[str, int, int, bool], str] = {}
         self._sync_curves()
 
         self.milestone_line = pg.InfiniteLine(
@@ -216,7 +222,12 @@ class RaceChart(FocusPlot):
         vb = self.getViewBox()
         (x0, x1), _ = vb.viewRange()
         pixels = max(int(vb.width() * self.devicePixelRatioF()), 100)
-        clean = self.session.analysis.clean
+        analysis = self.session.analysis
+        drawn = (x0, x1, pixels, len(self.curves))
+        if self._curves_for is analysis and self._curves_key == drawn:
+            return  # the same readings over the same range: what is drawn stands
+        self._curves_for, self._curves_key = analysis, drawn
+        clean = analysis.clean
         for handle, curve in self.curves.items():
             t, c = clean.get(handle, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
             ts, cs = downsampling.visible(t, c, x0 * 1000, x1 * 1000, pixels)
@@ -230,6 +241,7 @@ class RaceChart(FocusPlot):
     def apply_race(self) -> None:
         """Redraw after the race's settings, names or colours changed."""
         self.axis.zone = self.session.zone
+        self._tips.clear()  # names and the zone are in them
         self._sync_curves()
         self.refresh()
         self.axis.picture = None
@@ -251,7 +263,6 @@ class RaceChart(FocusPlot):
         """Redraw from the session's current analysis."""
         analysis = self.session.analysis
         race = self.session.race
-        self._draw_curves()
         self.milestone_line.setValue(self.plot_y(race.milestone))
         self.milestone_line.label.setFormat(f"Milestone {fmt.count(race.milestone)}")
 
@@ -273,25 +284,10 @@ class RaceChart(FocusPlot):
             )
         self.crossings.setData(spots)
         self._glitch_points = [
-            (
-                g.at_ms / 1000,
-                float(g.count),
-                f"glitch:{g.handle}:{g.at_ms}:{g.count}",
-                f"Glitch: {fmt.count(g.count)} for {self.session.name(g.handle)} at "
-                f"{fmt.local(g.at_ms, self.session.zone)}, left out of the figures",
-                False,
-            )
+            (g.at_ms / 1000, float(g.count), f"glitch:{g.handle}:{g.at_ms}:{g.count}", g, False)
             for g in analysis.glitches
         ] + [
-            (
-                g.at_ms / 1000,
-                float(g.count),
-                f"provisional:{g.handle}:{g.at_ms}:{g.count}",
-                f"Provisional: {fmt.count(g.count)} for {self.session.name(g.handle)} at "
-                f"{fmt.local(g.at_ms, self.session.zone)} jumps like a glitch; it stays out "
-                "of the figures until the next reading shows whether it is real",
-                True,
-            )
+            (g.at_ms / 1000, float(g.count), f"provisional:{g.handle}:{g.at_ms}:{g.count}", g, True)
             for g in analysis.provisional
         ]
         self._note_points = [
@@ -305,6 +301,8 @@ class RaceChart(FocusPlot):
             self.now_line.setValue(end / 1000)
         if self.following:
             self._follow()
+        else:
+            self._draw_curves()
         self._place_clamped_markers()
 
     def plot_y(self, value: float) -> float:
@@ -326,6 +324,7 @@ class RaceChart(FocusPlot):
         width = min(self.span_ms, max(end - span[0], 60_000))
         x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
         self.setXRange(x0, x1, padding=0)
+        self._draw_curves()  # drawn once for the new range, before the counts are fitted to it
         self._fit_y(int(x0 * 1000), end)
         self.settle()
 
@@ -491,11 +490,15 @@ class RaceChart(FocusPlot):
         # Markers outside the visible range (with a view's width to spare) are left
         # out: a long race has hundreds, and each range change places them again.
         lo, hi = x0 - (x1 - x0), x1 + (x1 - x0)
+        placed = (x0, x1, y0, y1, self.log_y, id(self._glitch_points), id(self._note_points))
+        if placed == self._markers_key:
+            return
+        self._markers_key = placed
         shown = [g for g in self._glitch_points if lo <= g[0] <= hi]
         self.glitches.setData(
             x=np.array([g[0] for g in shown], dtype=np.float64),
             y=np.array([min(self.plot_y(g[1]), top) for g in shown], dtype=np.float64),
-            data=[(g[2], g[3]) for g in shown],
+            data=[(g[2], self._glitch_tip(g[3], g[4])) for g in shown],
             symbol=["o" if g[4] else "x" for g in shown],
             pen=[PROVISIONAL_PEN if g[4] else GLITCH_PEN for g in shown],
             brush=[PROVISIONAL_BRUSH if g[4] else GLITCH_BRUSH for g in shown],
@@ -506,6 +509,25 @@ class RaceChart(FocusPlot):
             y=np.full(len(notes), bottom, dtype=np.float64),
             data=[(key, text) for _, key, text in notes],
         )
+
+    def _glitch_tip(self, glitch: Glitch, provisional: bool) -> str:
+        """A glitch marker's tooltip (worked out once for each reading, then kept)."""
+        key = (glitch.handle, glitch.at_ms, glitch.count, provisional)
+        tip = self._tips.get(key)
+        if tip is None:
+            name = self.session.name(glitch.handle)
+            when = fmt.local(glitch.at_ms, self.session.zone)
+            if provisional:
+                tip = (
+                    f"Provisional: {fmt.count(glitch.count)} for {name} at {when} jumps like a "
+                    "glitch; it stays out of the figures until the next reading shows whether "
+                    "it is real"
+                )
+            else:
+                count = fmt.count(glitch.count)
+                tip = f"Glitch: {count} for {name} at {when}, left out of the figures"
+            self._tips[key] = tip
+        return tip
 
     @Slot(object, object, object)
     def _on_scatter_clicked(self, item: object, points: object, ev: object = None) -> None:
