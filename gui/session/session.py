@@ -100,6 +100,8 @@ class Session(QObject):
     def _load(self) -> Generator[Progress, None, None]:
         store = self._store
         total = len(self.competitors) + 1
+        # Edits logged from here on are looked at by check_file (some may be read twice).
+        self._edit_seq = store.last_edit()
         for done, comp in enumerate(self.competitors):
             yield done, total
             self.series[comp.handle] = store.series(comp.handle)
@@ -137,20 +139,38 @@ class Session(QObject):
 
     @Slot()
     def check_file(self) -> bool:
-        """Pick up readings and events another process committed; True when there were some."""
+        """Pick up what another process committed; True when it changed anything.
+
+        New readings are found by their row ids; readings deleted or changed
+        (by another program: sqlite3, sqlite-utils, Datasette) through the
+        file's edit log, and those competitors are read again from there.
+        """
         try:
             version = self._store.data_version()
             if version == self._data_version:
                 return False
             self._data_version = version
+            self._edit_seq, edited = self._store.edits_since(self._edit_seq)
             new = self._store.snapshots_after(self._max_id)
         except StoreError as exc:
             log.warning("Could not look for new readings in the file: %s", exc)
             return False
+        if edited is None:
+            log.info("Readings changed by another process: reading them all again")
+            self.reload()
+            return True
         if new:
             self._max_id = max(s.id or 0 for s in new)
+        if edited:
+            log.info("Readings changed by another process from %s", edited)
+            for s in new:
+                edited[s.handle] = min(edited.get(s.handle, s.at_ms), s.at_ms)
+            self._reread(edited)
+        elif new:
             self._grow(new)
-            log.info("Picked up %d readings written by another process", len(new))
+        if new or edited:
+            if new:
+                log.info("Picked up %d readings written by another process", len(new))
             self._data_changed()
         else:
             self._notes_changed()
@@ -410,7 +430,7 @@ class Session(QObject):
         """Remove one reading (undo of a typed-in reading); returns it."""
         self._check_writable()
         old = self._store.delete_snapshot(snapshot_id)
-        self._reread(old.handle, old.at_ms)
+        self._reread({old.handle: old.at_ms})
         self._data_changed()
         return old
 
@@ -441,7 +461,7 @@ class Session(QObject):
             raise KeyError(snapshot_id)
         old_flag, old_by, handle = before
         at_ms = self._store.set_flag(snapshot_id, flag, by)
-        self._reread(handle, at_ms if at_ms is not None else -(2**62))
+        self._reread({handle: at_ms if at_ms is not None else -(2**62)})
         self._data_changed()
         return old_flag, old_by
 
@@ -496,12 +516,16 @@ class Session(QObject):
     def _fingerprint(self) -> str:
         return fingerprint(self.race, self.competitors)
 
-    def _reread(self, handle: str, at_ms: int) -> None:
-        """A competitor's readings changed from ``at_ms`` on: read them, analyse from there."""
-        series = self._store.series(handle)
-        self.series[handle] = series
-        changed = int(np.searchsorted(series.at_ms, at_ms))
-        self._analysis_state().update({handle: (series, changed)})
+    def _reread(self, earliest: dict[str, int]) -> None:
+        """Read competitors again, each changed from the time given; analyse from there."""
+        changes: dict[str, tuple[Series, int]] = {}
+        for handle, at_ms in earliest.items():
+            if handle not in self.series:
+                continue
+            series = self._store.series(handle)
+            self.series[handle] = series
+            changes[handle] = (series, int(np.searchsorted(series.at_ms, at_ms)))
+        self._analysis_state().update(changes)
 
     def _grow(self, new: list[Snapshot]) -> None:
         """Add new readings to the loaded series (at the end, or by reading them again)."""

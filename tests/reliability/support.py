@@ -82,6 +82,15 @@ class Recorder:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # A failed assertion must not leave the recorder running after the test.
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:

@@ -45,8 +45,7 @@ def test_a_recorder_an_import_and_two_windows_share_one_file(qtbot, tmp_path):
     for w in (writer_window, viewer):
         w.statusBar().messageChanged.connect(said.append)
 
-    with Feeds(tmp_path, pause_s=0.002) as feeds:
-        recorder = Recorder(path, feeds)
+    with Feeds(tmp_path, pause_s=0.002) as feeds, Recorder(path, feeds) as recorder:
         recorder.wait_for("stored")
         importer = subprocess.Popen(
             [str(EXE), "import", str(path), str(big)],

@@ -77,12 +77,12 @@ def test_kill_9_while_recording_keeps_every_printed_reading(tmp_path):
     printed_total: set[tuple[str, int, int]] = set()
     with Feeds(tmp_path) as feeds:
         for kill in range(KILLS):
-            recorder = Recorder(session, feeds)
-            recorder.wait_for("stored")
-            time.sleep(rnd.uniform(0.0, 1.2))
-            recorder.finish(signal.SIGKILL)
-            assert recorder.proc.returncode == -signal.SIGKILL
-            lines = recorder.lines
+            with Recorder(session, feeds) as recorder:
+                recorder.wait_for("stored")
+                time.sleep(rnd.uniform(0.0, 1.2))
+                recorder.finish(signal.SIGKILL)
+                assert recorder.proc.returncode == -signal.SIGKILL
+                lines = recorder.lines
             printed = _printed(lines)
             assert printed, f"seed {seed}, kill {kill}: nothing printed"
             printed_total |= printed

@@ -77,8 +77,10 @@ ALLOWED: dict[tuple[str, str, str], Allowed] = {
         "constant filtered by what the file has, never a name read from the file)"
     ),
     ("core/store/schema.py", "_series_blocks", "statement"): Allowed(
-        "one statement of blocks.SCHEMA, the module's own constant, split by "
-        "sqlite3.complete_statement"
+        "one statement of _BLOCKS, the module's own constant, split by sqlite3.complete_statement"
+    ),
+    ("core/store/schema.py", "_analysis_follows_edits", "statement"): Allowed(
+        "one statement of _EDITS, the module's own constant, split by sqlite3.complete_statement"
     ),
 }
 

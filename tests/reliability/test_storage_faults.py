@@ -213,8 +213,7 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
         reserve.write_bytes(b"\0" * (1 << 20))
         filler = disk / "filler"
         filler.touch()
-        with Feeds(tmp_path, pause_s=0.002) as feeds:
-            recorder = Recorder(session, feeds)
+        with Feeds(tmp_path, pause_s=0.002) as feeds, Recorder(session, feeds) as recorder:
             recorder.wait_for("stored")
             # Fill what is left of the disk.
             with filler.open("ab") as fh:

@@ -35,6 +35,8 @@ class StoreBase:
         self.read_only = read_only
         self._ids: dict[str, int] = {}
         self._handles: dict[int, str] = {}
+        self._edit_log: bool | None = None  # whether the file logs edits (found on first use)
+        self._until_seen: object = None  # derived_state.until_ms as last read or written here
         self._reload_competitor_ids()
 
     def close(self) -> None:
@@ -112,6 +114,12 @@ class StoreBase:
             rows = []
         self._ids = {h: i for i, h in rows}
         self._handles = {i: h for i, h in rows}
+
+    def _has_table(self, name: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+        ).fetchone()
+        return row is not None
 
     def competitor_id(self, handle: str) -> int:
         """The row id of a competitor, raising KeyError for an unknown handle."""

@@ -8,7 +8,7 @@ million rows one by one through ``sqlite3`` takes seconds; reading 80 blobs
 takes a fraction of one.
 
 A block covers every reading of its competitor from ``first_ms`` to
-``last_ms`` inclusive. Triggers delete any block that a change to
+``last_ms`` inclusive. Triggers (see .schema) delete any block that a change to
 ``snapshots`` touches (an insert, a delete, a hand flag), in every process
 that writes the file, so a block is never stale; the readings outside blocks
 are read row by row and packed again the next time a writable store loads
@@ -31,50 +31,6 @@ BLOCK_ROWS = 65_536
 # marks: the hand decision in the low bits, and this bit for a rounded public count.
 # (Automatic glitch flags are not in blocks: storing them must not undo a block.)
 ROUNDED_MARK = 4
-
-SCHEMA = """
-CREATE TABLE series_blocks (
-    id INTEGER PRIMARY KEY,
-    competitor_id INTEGER NOT NULL REFERENCES competitors(id),
-    first_ms INTEGER NOT NULL,
-    last_ms INTEGER NOT NULL,
-    rows INTEGER NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE INDEX series_blocks_by_end ON series_blocks (competitor_id, last_ms);
-CREATE TRIGGER series_blocks_after_insert AFTER INSERT ON snapshots BEGIN
-    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
-        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
-END;
-CREATE TRIGGER series_blocks_after_delete AFTER DELETE ON snapshots BEGIN
-    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
-        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
-END;
-CREATE TRIGGER series_blocks_after_update AFTER UPDATE ON snapshots
-WHEN OLD.competitor_id != NEW.competitor_id OR OLD.at_ms != NEW.at_ms
-    OR OLD.count != NEW.count OR OLD.source != NEW.source
-    OR OLD.flagged_by = 'user' OR NEW.flagged_by = 'user'
-BEGIN
-    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
-        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
-    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
-        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
-END;
-CREATE INDEX snapshots_flagged ON snapshots (flagged_by) WHERE flagged_by != '';
-CREATE TABLE derived_state (key TEXT PRIMARY KEY, value);
-"""
-
-
-def schema_statements() -> list[str]:
-    """The schema as single statements (``executescript`` would commit the migration early)."""
-    out, current = [], ""
-    for line in SCHEMA.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            out.append(current.strip())
-            current = ""
-    return out
-
 
 # Times and counts (on the index alone), then the marks of the few readings that
 # have one: the hand decision is 1 (glitch) or 2 (real) only when a user made it.

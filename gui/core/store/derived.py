@@ -1,4 +1,9 @@
-"""What earlier analyses decided and the file keeps: automatic glitches, the settled part."""
+"""What earlier analyses decided and the file keeps: automatic glitches, the settled part.
+
+Triggers in the file (see .schema) keep it honest whoever writes: a change to
+a reading lowers ``until_ms`` to the reading's time, and deletions and
+changes are logged in ``reading_edits`` for the sessions that have the file open.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ from ..model import KIND_LEAD_CHANGE, ORIGIN_DERIVED, LeadChange, Settled
 from . import blocks
 from .base import StoreBase
 from .errors import translated
+
+# Edits kept in the log for sessions that have the file open; one that fell
+# further behind reads everything again.
+EDITS_KEPT = 10_000
 
 
 @translated
@@ -60,11 +69,22 @@ class DerivedTable(StoreBase):
         return auto
 
     # -- what an analysis settled ------------------------------------------------
+    def _follows_edits(self) -> bool:
+        """Whether the file's triggers keep the stored analysis honest (schema 4 on)."""
+        if self._edit_log is None:
+            self._edit_log = self._has_table("reading_edits")
+        return self._edit_log
+
     def settled(self, fingerprint: str) -> Settled | None:
-        """What the last analysis of everything stored settled, if it analysed the same race."""
-        if not blocks.has_blocks(self.db.conn):
+        """What the last analysis of everything stored settled, if it analysed the same race.
+
+        None for a file whose triggers do not lower it when readings change
+        (an older file opened read-only): then everything is worked out again.
+        """
+        if not self._follows_edits():
             return None
         state = dict(self.db.execute("SELECT key, value FROM derived_state").fetchall())
+        self._until_seen = state.get("until_ms")
         if state.get("fingerprint") != fingerprint or "until_ms" not in state:
             return None
         changes = []
@@ -80,19 +100,57 @@ class DerivedTable(StoreBase):
         return Settled(until, tuple(c for c in changes if c.at_ms < until))
 
     def set_settled(self, settled: Settled, fingerprint: str) -> None:
-        """Remember what an analysis of everything stored settled (its lead changes are events)."""
-        if not blocks.has_blocks(self.db.conn):
+        """Remember what an analysis of everything stored settled (its lead changes are events).
+
+        When another writer lowered ``until_ms`` since this store last read or
+        wrote it, a reading changed that the analysis may not have seen: the
+        lower of the two stays.
+        """
+        if not self._follows_edits():
             return
         with self.write():
+            row = self.db.execute("SELECT value FROM derived_state WHERE key = 'until_ms'")
+            found = row.fetchone()
+            until = settled.until_ms
+            if found is not None and found[0] != self._until_seen:
+                until = min(until, int(found[0]))
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO derived_state (key, value) VALUES (?, ?)",
-                [("fingerprint", fingerprint), ("until_ms", settled.until_ms)],
+                [("fingerprint", fingerprint), ("until_ms", until)],
+            )
+            self._until_seen = until
+            self.db.execute(
+                "DELETE FROM reading_edits WHERE seq <= (SELECT max(seq) FROM reading_edits) - ?",
+                [EDITS_KEPT],
             )
 
-    def unsettle(self, at_ms: int) -> None:
-        """Readings at or after ``at_ms`` changed: what was settled from there must be redone."""
-        if blocks.has_blocks(self.db.conn):
-            self.db.execute(
-                "UPDATE derived_state SET value = min(value, ?) WHERE key = 'until_ms'",
-                [int(at_ms)],
-            )
+    # -- what other programs changed ----------------------------------------------
+    def last_edit(self) -> int:
+        """The newest entry of the edit log (0 when there is none, or no log)."""
+        if not self._follows_edits():
+            return 0
+        row = self.db.execute("SELECT coalesce(max(seq), 0) FROM reading_edits").fetchone()
+        return int(row[0])
+
+    def edits_since(self, seq: int) -> tuple[int, dict[str, int] | None]:
+        """Readings deleted or changed after log entry ``seq``.
+
+        Returns the newest entry and, for each competitor touched, the earliest
+        time touched; None instead when the log was trimmed past ``seq`` (then
+        anything may have changed).
+        """
+        if not self._follows_edits():
+            return seq, {}
+        oldest, newest = self.db.execute(
+            "SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM reading_edits"
+        ).fetchone()
+        if newest == seq:
+            return seq, {}
+        if newest < seq or oldest > seq + 1:  # emptied by hand, or trimmed past seq
+            return int(newest), None
+        rows = self.db.execute(
+            "SELECT competitor_id, min(at_ms) FROM reading_edits WHERE seq > ?"
+            " GROUP BY competitor_id",
+            [seq],
+        ).fetchall()
+        return int(newest), {self._handles[c]: int(t) for c, t in rows if c in self._handles}

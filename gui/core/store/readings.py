@@ -61,18 +61,13 @@ class ReadingsTable(DerivedTable):
             " flagged_by) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         ).rowcount
-        self.unsettle(min(r[1] for r in rows))
         return added
 
     def insert_rows(self, rows: list[SnapshotRow]) -> int:
         """Store imported readings in one transaction; returns how many were new."""
         with self.write():
             # rowcount counts the rows inserted, not what the triggers did.
-            added = int(self.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
-            # Older readings unsettle what an earlier analysis settled (duplicates change nothing).
-            if added:
-                self.unsettle(min(r[1] for r in rows))
-        return added
+            return int(self.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
 
     def insert_arrays(
         self, handle: str, at_ms: np.ndarray, count: np.ndarray, source: str = ""
@@ -85,8 +80,6 @@ class ReadingsTable(DerivedTable):
                 " VALUES (?, ?, ?, ?)",
                 zip(repeat(cid), at_ms.tolist(), count.tolist(), repeat(source), strict=False),
             ).rowcount
-            if at_ms.size:
-                self.unsettle(int(at_ms.min()))
             return added
 
     def delete_snapshot(self, snapshot_id: int) -> Snapshot:
@@ -100,7 +93,6 @@ class ReadingsTable(DerivedTable):
             if row is None:
                 raise KeyError(snapshot_id)
             self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
-            self.unsettle(int(row[2]))
         return Snapshot(row[2], self._handles[row[1]], row[3], row[4], row[5], row[6], row[0])
 
     def _max_snapshot_id(self) -> int:
@@ -173,7 +165,6 @@ class ReadingsTable(DerivedTable):
             )
             row = self.db.execute("SELECT at_ms FROM snapshots WHERE id = ?", [snapshot_id])
             for (at_ms,) in row.fetchall():
-                self.unsettle(int(at_ms))
                 return int(at_ms)
         return None
 

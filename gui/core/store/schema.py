@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from . import blocks
-
 migrations = Migrations("photofinish")
+
+
+def statements(script: str) -> list[str]:
+    """A script as single statements (``executescript`` would commit the migration early)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return out
 
 
 @migrations(name="0001_initial")
@@ -155,9 +166,100 @@ def _series_blocks(db: Database) -> None:
             FROM snapshots s JOIN competitors c ON c.id = s.competitor_id
         """
     )
-    for statement in blocks.schema_statements():
+    for statement in statements(_BLOCKS):
         db.execute(statement)
     db.execute("PRAGMA user_version = 3")
 
 
-SCHEMA_VERSION = 3
+# The packed copy of the readings (see .blocks) as schema 3 made it.
+_BLOCKS = """
+CREATE TABLE series_blocks (
+    id INTEGER PRIMARY KEY,
+    competitor_id INTEGER NOT NULL REFERENCES competitors(id),
+    first_ms INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX series_blocks_by_end ON series_blocks (competitor_id, last_ms);
+CREATE TRIGGER series_blocks_after_insert AFTER INSERT ON snapshots BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
+        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
+END;
+CREATE TRIGGER series_blocks_after_delete AFTER DELETE ON snapshots BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
+        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
+END;
+CREATE TRIGGER series_blocks_after_update AFTER UPDATE ON snapshots
+WHEN OLD.competitor_id != NEW.competitor_id OR OLD.at_ms != NEW.at_ms
+    OR OLD.count != NEW.count OR OLD.source != NEW.source
+    OR OLD.flagged_by = 'user' OR NEW.flagged_by = 'user'
+BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
+        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
+    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
+        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
+END;
+CREATE INDEX snapshots_flagged ON snapshots (flagged_by) WHERE flagged_by != '';
+CREATE TABLE derived_state (key TEXT PRIMARY KEY, value);
+"""
+
+
+@migrations(name="0004_analysis_follows_edits")
+def _analysis_follows_edits(db: Database) -> None:
+    """Whoever changes a reading also moves the stored analysis back to it.
+
+    One trigger for each kind of change keeps both copies honest: the packed
+    blocks it touches go, and ``derived_state.until_ms`` (how far the stored
+    analysis is settled, see .derived) comes down to the reading's time.
+    Deletions and changes are also logged in ``reading_edits``, so a window
+    or recorder with the file open sees what another program did to readings
+    it already has (new readings it finds by their row ids). Storing the
+    automatic glitch flags is not a change of readings: it fires nothing.
+    """
+    db.execute("DROP TRIGGER IF EXISTS series_blocks_after_insert")
+    db.execute("DROP TRIGGER IF EXISTS series_blocks_after_delete")
+    db.execute("DROP TRIGGER IF EXISTS series_blocks_after_update")
+    for statement in statements(_EDITS):
+        db.execute(statement)
+    # Until now another program's edits left the stored analysis as it was: trust none of it.
+    db.execute("DELETE FROM derived_state WHERE key = 'until_ms'")
+    db.execute("PRAGMA user_version = 4")
+
+
+_EDITS = """
+CREATE TABLE reading_edits (
+    seq INTEGER PRIMARY KEY,
+    competitor_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL
+);
+CREATE TRIGGER readings_after_insert AFTER INSERT ON snapshots BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
+        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
+    UPDATE derived_state SET value = NEW.at_ms WHERE key = 'until_ms' AND value > NEW.at_ms;
+END;
+CREATE TRIGGER readings_after_delete AFTER DELETE ON snapshots BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
+        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
+    UPDATE derived_state SET value = OLD.at_ms WHERE key = 'until_ms' AND value > OLD.at_ms;
+    INSERT INTO reading_edits (competitor_id, at_ms) VALUES (OLD.competitor_id, OLD.at_ms);
+END;
+CREATE TRIGGER readings_after_update AFTER UPDATE ON snapshots
+WHEN OLD.competitor_id != NEW.competitor_id OR OLD.at_ms != NEW.at_ms
+    OR OLD.count != NEW.count OR OLD.source != NEW.source
+    OR OLD.flagged_by = 'user' OR NEW.flagged_by = 'user'
+BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
+        AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;
+    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
+        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
+    UPDATE derived_state SET value = min(OLD.at_ms, NEW.at_ms)
+        WHERE key = 'until_ms' AND value > min(OLD.at_ms, NEW.at_ms);
+    INSERT INTO reading_edits (competitor_id, at_ms) VALUES (OLD.competitor_id, OLD.at_ms);
+    INSERT INTO reading_edits (competitor_id, at_ms) VALUES (NEW.competitor_id, NEW.at_ms);
+END;
+CREATE INDEX snapshots_rounded ON snapshots (competitor_id, at_ms)
+    WHERE source LIKE 'youtube:%';
+"""
+
+SCHEMA_VERSION = 4

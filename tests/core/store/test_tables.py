@@ -92,7 +92,8 @@ def schema_one(path: Path) -> list[Event]:
         assert cols == ["id", "migration_set", "name", "applied_at"]
         conn.execute(
             "DELETE FROM _sqlite_migrations WHERE migration_set = 'photofinish'"
-            " AND name IN ('0002_source_events', '0003_series_blocks')"
+            " AND name IN ('0002_source_events', '0003_series_blocks',"
+            " '0004_analysis_follows_edits')"
         )
         conn.executescript(UNDO_BLOCKS)
         conn.execute("PRAGMA user_version = 1")
@@ -105,19 +106,21 @@ def schema_one(path: Path) -> list[Event]:
 
 
 UNDO_BLOCKS = """
-DROP TRIGGER series_blocks_after_insert;
-DROP TRIGGER series_blocks_after_delete;
-DROP TRIGGER series_blocks_after_update;
+DROP TRIGGER readings_after_insert;
+DROP TRIGGER readings_after_delete;
+DROP TRIGGER readings_after_update;
+DROP TABLE reading_edits;
+DROP INDEX snapshots_rounded;
 DROP TABLE series_blocks;
 DROP TABLE derived_state;
 DROP INDEX snapshots_flagged;
 """
 
 
-def test_schema_version_is_three():
-    assert SCHEMA_VERSION == 3
+def test_schema_version_is_four():
+    assert SCHEMA_VERSION == 4
     with make() as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
         names = [
             r[0]
             for r in store.db.execute(
@@ -125,7 +128,12 @@ def test_schema_version_is_three():
                 " ORDER BY id"
             )
         ]
-        assert names == ["0001_initial", "0002_source_events", "0003_series_blocks"]
+        assert names == [
+            "0001_initial",
+            "0002_source_events",
+            "0003_series_blocks",
+            "0004_analysis_follows_edits",
+        ]
         assert store.add_event(Event(1, "source", "down", "a", origin=ORIGIN_SOURCE)) is not None
 
 
@@ -149,7 +157,7 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
     assert inspect_file(p) == 1
     with Store.open(p) as store:
         assert not store.read_only
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
         got = store.events()
         assert got == sorted(old_events, key=lambda e: e.at_ms)
         assert sorted(e.id for e in got) == sorted(e.id for e in old_events)
@@ -206,11 +214,16 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
                 " ORDER BY id"
             )
         ]
-        assert applied == ["0001_initial", "0002_source_events", "0003_series_blocks"]
+        assert applied == [
+            "0001_initial",
+            "0002_source_events",
+            "0003_series_blocks",
+            "0004_analysis_follows_edits",
+        ]
         assert "events_new" not in {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master")
         }
-    assert inspect_file(p) == 3
+    assert inspect_file(p) == 4
     # Opening again does not migrate twice.
     with Store.open(p) as again:
         assert [e.origin for e in again.events()].count(ORIGIN_SOURCE) == 1
@@ -265,19 +278,19 @@ def test_read_only_open_of_schema_one_changes_nothing(tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["old.db"]
 
 
-def test_inspect_file_says_a_schema_four_file_is_newer(tmp_path):
+def test_inspect_file_says_a_schema_five_file_is_newer(tmp_path):
     p = tmp_path / "future.db"
     make(p).close()
     conn = sqlite3.connect(p)
     conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA user_version = 4")
+    conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()
     before = digest(p)
     with pytest.raises(SessionFileError, match="newer Photo Finish") as err:
         inspect_file(p)
-    assert "schema version 4" in err.value.problem
-    assert "reads up to 3" in err.value.problem
+    assert "schema version 5" in err.value.problem
+    assert "reads up to 4" in err.value.problem
     assert digest(p) == before
 
 

@@ -1,0 +1,159 @@
+"""The file's triggers: any writer's change to readings moves the stored analysis back to it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from photofinish.core.model import Competitor, Race, Settled, Snapshot
+from photofinish.core.store import Store
+from photofinish.core.store import derived as derived_table
+
+FINGERPRINT = "fp"
+
+
+def stored(tmp_path: Path, until_ms: int = 50_000) -> Path:
+    """A session with readings every second from 1 s to 100 s, settled up to ``until_ms``."""
+    path = tmp_path / "s.pfrace"
+    race = Race("Edits", 10**6)
+    with Store.create(path, race, [Competitor("a", "A", ""), Competitor("b", "B", "")]) as store:
+        store.append([Snapshot(i * 1000, h, i) for i in range(1, 101) for h in ("a", "b")])
+        store.settled(FINGERPRINT)
+        store.set_settled(Settled(until_ms, ()), FINGERPRINT)
+    return path
+
+
+def until(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(
+            conn.execute("SELECT value FROM derived_state WHERE key = 'until_ms'").fetchone()[0]
+        )
+    finally:
+        conn.close()
+
+
+def other(path: Path, sql: str, params=()) -> None:
+    """Another program's write, with nothing but sqlite3."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "lowered_to"),
+    [
+        ("INSERT INTO snapshots (competitor_id, at_ms, count) VALUES (1, 20500, 0)", 20_500),
+        ("DELETE FROM snapshots WHERE competitor_id = 2 AND at_ms = 30000", 30_000),
+        (
+            "UPDATE snapshots SET count = count + 5 WHERE competitor_id = 1 AND at_ms >= 40000",
+            40_000,
+        ),
+        ("UPDATE snapshots SET at_ms = 10500 WHERE competitor_id = 1 AND at_ms = 45000", 10_500),
+        ("UPDATE snapshots SET flag = 'ok', flagged_by = 'user' WHERE at_ms = 12000", 12_000),
+        ("UPDATE snapshots SET source = 'youtube:x' WHERE at_ms = 33000", 33_000),
+    ],
+)
+def test_a_change_before_the_settled_part_lowers_it_to_the_reading(tmp_path, sql, lowered_to):
+    path = stored(tmp_path)
+    other(path, sql)
+    assert until(path) == lowered_to
+    with Store.open(path) as store:
+        settled = store.settled(FINGERPRINT)
+    assert settled is not None and settled.until_ms == lowered_to
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO snapshots (competitor_id, at_ms, count) VALUES (1, 120000, 130)",
+        "DELETE FROM snapshots WHERE competitor_id = 2 AND at_ms = 90000",
+        "UPDATE snapshots SET flag = 'glitch', flagged_by = 'auto' WHERE at_ms = 20000",
+        "UPDATE snapshots SET count = count WHERE at_ms = 20000",
+    ],
+)
+def test_changes_after_it_or_of_automatic_flags_leave_it(tmp_path, sql):
+    path = stored(tmp_path)
+    other(path, sql)
+    assert until(path) == 50_000
+
+
+def test_deletions_and_changes_are_logged_with_the_earliest_time_touched(tmp_path):
+    path = stored(tmp_path)
+    with Store.open(path) as store:
+        start = store.last_edit()
+        assert store.edits_since(start) == (start, {})
+        other(path, "UPDATE snapshots SET flag = 'glitch', flagged_by = 'auto' WHERE at_ms = 5000")
+        other(path, "INSERT INTO snapshots (competitor_id, at_ms, count) VALUES (1, 500, 1)")
+        assert store.edits_since(start) == (start, {})  # new rows are found by their ids
+        other(path, "DELETE FROM snapshots WHERE competitor_id = 2 AND at_ms = 90000")
+        other(path, "UPDATE snapshots SET count = 7 WHERE competitor_id = 1 AND at_ms = 70000")
+        other(path, "UPDATE snapshots SET at_ms = 60500 WHERE competitor_id = 2 AND at_ms = 95000")
+        seq, earliest = store.edits_since(start)
+        assert seq == start + 5  # one entry per deletion, two per change (before and after)
+        assert earliest == {"a": 70_000, "b": 60_500}
+        assert store.edits_since(seq) == (seq, {})
+
+
+def test_a_log_trimmed_past_what_a_session_saw_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(derived_table, "EDITS_KEPT", 3)
+    path = stored(tmp_path)
+    with Store.open(path) as store:
+        start = store.last_edit()
+        for t in range(10_000, 20_000, 1000):
+            other(path, "DELETE FROM snapshots WHERE competitor_id = 1 AND at_ms = ?", [t])
+        store.set_settled(Settled(90_000, ()), FINGERPRINT)  # trims the log
+        seq, earliest = store.edits_since(start)
+        assert earliest is None and seq == start + 10
+        assert store.edits_since(seq - 2) == (seq, {"a": 18_000})
+        other(path, "DELETE FROM reading_edits")
+        assert store.edits_since(seq)[1] is None  # emptied by hand: anything may have changed
+
+
+def test_storing_the_settled_part_keeps_a_lower_mark_another_writer_left(tmp_path):
+    path = stored(tmp_path)
+    with Store.open(path) as store:
+        assert store.settled(FINGERPRINT) == Settled(50_000, ())
+        # Another program changes a reading while this store's analysis is under way ...
+        other(path, "DELETE FROM snapshots WHERE competitor_id = 1 AND at_ms = 20000")
+        # ... whose result, from readings read before, must not hide that change.
+        store.set_settled(Settled(80_000, ()), FINGERPRINT)
+        assert until(path) == 20_000
+        # The next analysis, which saw it, moves the mark on.
+        store.set_settled(Settled(80_000, ()), FINGERPRINT)
+        assert until(path) == 80_000
+
+
+def test_an_older_file_read_only_settles_nothing(tmp_path):
+    """Schema 3 had no such triggers: what it stored may not match its readings."""
+    path = stored(tmp_path)
+    other(path, "DROP TABLE reading_edits")
+    with Store.open(path, read_only=True) as store:
+        assert store.settled(FINGERPRINT) is None
+        assert store.edits_since(0) == (0, {})
+
+
+def test_upgrading_forgets_what_an_older_version_settled(tmp_path):
+    path = stored(tmp_path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executescript(
+            """
+            DROP TRIGGER readings_after_insert;
+            DROP TRIGGER readings_after_delete;
+            DROP TRIGGER readings_after_update;
+            DROP TABLE reading_edits;
+            DROP INDEX snapshots_rounded;
+            DELETE FROM _sqlite_migrations WHERE name = '0004_analysis_follows_edits';
+            PRAGMA user_version = 3;
+            """
+        )
+    conn.close()
+    with Store.open(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert store.settled(FINGERPRINT) is None
