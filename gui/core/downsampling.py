@@ -10,6 +10,7 @@ pixel, however many millions of readings the session holds.
 from __future__ import annotations
 
 import weakref
+from typing import Any, cast
 
 import numpy as np
 from tsdownsample import M4Downsampler
@@ -60,6 +61,12 @@ def _dedupe(idx: np.ndarray) -> np.ndarray:
     return idx[np.concatenate(([True], idx[1:] != idx[:-1]))]
 
 
+# The last few answers of visible(): the race chart and the gap plot below it
+# ask for the same readings over the same range on every pan.
+_RECENT = 4
+_recent: list[tuple[weakref.ref[np.ndarray], weakref.ref[np.ndarray], tuple[object, ...], Any]] = []
+
+
 def visible(
     t: np.ndarray, c: np.ndarray, start_ms: float, end_ms: float, pixels: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -69,6 +76,19 @@ def visible(
     """
     if t.size == 0:
         return t, c
+    key = (t.size, c.size, start_ms, end_ms, pixels)
+    for rt, rc, k, found in _recent:
+        if k == key and rt() is t and rc() is c:
+            return cast(tuple[np.ndarray, np.ndarray], found)
+    got = _visible(t, c, start_ms, end_ms, pixels)
+    _recent.insert(0, (weakref.ref(t), weakref.ref(c), key, got))
+    del _recent[_RECENT:]
+    return got
+
+
+def _visible(
+    t: np.ndarray, c: np.ndarray, start_ms: float, end_ms: float, pixels: int
+) -> tuple[np.ndarray, np.ndarray]:
     # Integer keys: a float key makes searchsorted convert all of ``t`` first.
     lo, hi = np.int64(start_ms), np.int64(np.ceil(end_ms))
     i0 = max(int(np.searchsorted(t, lo)) - 1, 0)
@@ -108,7 +128,8 @@ def visible_lead(
 
     Exact at every moment when the range holds few readings; otherwise worked
     out exactly at the moments M4 keeps for either competitor, which include
-    each pixel column's extremes of both.
+    each pixel column's extremes of both. Either way no more points than the
+    curves get: M4 of the lead itself, keeping every moment it is undefined.
     """
     ta, ca = a
     tb, cb = b
@@ -123,15 +144,34 @@ def visible_lead(
         first = max(int(np.searchsorted(ta, key)) - 1, 0), max(int(np.searchsorted(tb, key)) - 1, 0)
         begin = min(int(ta[first[0]]), int(tb[first[1]]))
         times, lead = lead_series(a, b, stale_ms, begin, hi + 1)
-        if times.size <= n_out:
-            return times, lead
-        finite = np.nan_to_num(lead, nan=0.0)
-        idx = _m4.downsample(times.astype(np.float64), finite, n_out=n_out).astype(np.int64)
-        idx = np.unique(np.concatenate((idx, np.nonzero(np.isnan(lead))[0])))
-        return times[idx], lead[idx]
-    times = np.union1d(visible(ta, ca, lo, hi, pixels)[0], visible(tb, cb, lo, hi, pixels)[0])
-    lead = as_of(ta, ca, times, stale_ms) - as_of(tb, cb, times, stale_ms)
-    return times, lead
+    else:
+        times = np.union1d(visible(ta, ca, lo, hi, pixels)[0], visible(tb, cb, lo, hi, pixels)[0])
+        lead = as_of(ta, ca, times, stale_ms) - as_of(tb, cb, times, stale_ms)
+    if times.size <= n_out:
+        return times, lead
+    finite = np.nan_to_num(lead, nan=0.0)
+    idx = _m4.downsample(times.astype(np.float64), finite, n_out=n_out).astype(np.int64)
+    idx = np.unique(np.concatenate((idx, np.nonzero(np.isnan(lead))[0])))
+    return times[idx], lead[idx]
+
+
+def split_at_zero(
+    t: np.ndarray, lead: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lead as two curves to fill down to zero: where it is ahead, and where behind.
+
+    Each is NaN outside its side, so each draws only its own part; a point at
+    zero is put in where the lead changes sign, so the areas meet there.
+    """
+    cross = np.nonzero(np.sign(lead[:-1]) * np.sign(lead[1:]) < 0)[0]
+    if cross.size:
+        y0, y1 = lead[cross], lead[cross + 1]
+        at = t[cross] + (t[cross + 1] - t[cross]) * (y0 / (y0 - y1))
+        t = np.insert(t.astype(np.float64), cross + 1, at)
+        lead = np.insert(lead, cross + 1, 0.0)
+    ahead = np.where(lead >= 0, lead, np.nan)
+    behind = np.where(lead <= 0, lead, np.nan)
+    return t, ahead, behind
 
 
 def _count_between(t: np.ndarray, lo: int, hi: int) -> int:

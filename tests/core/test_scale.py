@@ -241,6 +241,40 @@ def test_visible_lead_is_exact_where_the_range_is_small_and_true_where_it_is_lar
     assert np.allclose(lead, want, equal_nan=True)
 
 
+def test_the_lead_drawn_has_no_more_points_than_a_curve_and_keeps_its_extremes():
+    t, a, b = walk(200_000, seed=9)
+    sa, sb = (t, a), (t + 7_000, b)
+    times, lead = downsampling.visible_lead(sa, sb, 6 * 3_600_000, int(t[0]), int(t[-1]), 300)
+    assert times.size <= 2 * 300 + 2
+    _, exact = lead_series(sa, sb, 6 * 3_600_000)
+    assert np.nanmax(lead) == np.nanmax(exact) and np.nanmin(lead) == np.nanmin(exact)
+
+
+def test_the_lead_splits_into_areas_that_meet_at_zero():
+    t = np.array([0, 10, 20, 30, 40], dtype=np.int64)
+    lead = np.array([4.0, -4.0, -2.0, np.nan, 6.0])
+    x, ahead, behind = downsampling.split_at_zero(t, lead)
+    assert x.tolist() == [0, 5, 10, 20, 30, 40]  # a zero where the sign changes
+    assert np.allclose(ahead, [4, 0, np.nan, np.nan, np.nan, 6], equal_nan=True)
+    assert np.allclose(behind, [np.nan, 0, -4, -2, np.nan, np.nan], equal_nan=True)
+
+
+def test_the_same_readings_over_the_same_range_are_downsampled_once(monkeypatch):
+    t = START + np.arange(100_000, dtype=np.int64) * 1000
+    c = np.arange(100_000, dtype=np.int64)
+    first = downsampling.visible(t, c, t[0], t[-1], 400)
+    calls = []
+    real = downsampling._visible
+    monkeypatch.setattr(downsampling, "_visible", lambda *a: calls.append(a) or real(*a))
+    assert downsampling.visible(t, c, t[0], t[-1], 400) is first
+    assert not calls
+    # Other readings with the same size and range are not mistaken for them.
+    other = c.copy()
+    other[50_000] += 10**6
+    got = downsampling.visible(t, other, t[0], t[-1], 400)
+    assert len(calls) == 1 and got[1].max() == other.max()
+
+
 def test_importing_older_readings_unsettles_what_they_change(tmp_path):
     from photofinish.core.jobs.analysis import analyse_store, refresh_derived
     from photofinish.core.jobs.imports import import_file

@@ -145,9 +145,10 @@ class GapPlot(FocusPlot):
             stale = self.session.race.stale_after_s * 1000
             a, b = analysis.clean[pair[0]], analysis.clean[pair[1]]
             t, lead = downsampling.visible_lead(a, b, stale, x0 * 1000, x1 * 1000, pixels)
-        x = t / 1000.0
-        self.ahead.setData(x, np.where(np.isnan(lead), np.nan, np.maximum(lead, 0)))
-        self.behind.setData(x, np.where(np.isnan(lead), np.nan, np.minimum(lead, 0)))
+        x, ahead, behind = downsampling.split_at_zero(t, lead)
+        x = x / 1000.0
+        self.ahead.setData(x, ahead)
+        self.behind.setData(x, behind)
         self._shown = (t, lead)
         self._fit_y()
 

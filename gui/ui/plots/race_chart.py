@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt, Signal, Slot
@@ -91,6 +94,7 @@ class RaceChart(FocusPlot):
         self._curves_for: object = None
         self._curves_key: tuple[float, float, int, int] | None = None
         self._markers_key: tuple[object, ...] | None = None
+        self._holding_markers = False  # a range change in two steps places them once, after
         self._tips: dict[tuple[str, int, int, bool], str] = {}
         self._sync_curves()
 
@@ -316,6 +320,16 @@ class RaceChart(FocusPlot):
         return span[1] if span else None
 
     # -- view ------------------------------------------------------------------------
+    @contextmanager
+    def _markers_after(self) -> Iterator[None]:
+        """Change the time and count ranges, then place the clamped markers once."""
+        self._holding_markers = True
+        try:
+            yield
+        finally:
+            self._holding_markers = False
+        self._place_clamped_markers()
+
     def _follow(self) -> None:
         end = self._end_ms()
         span = self.session.time_span()
@@ -323,9 +337,10 @@ class RaceChart(FocusPlot):
             return
         width = min(self.span_ms, max(end - span[0], 60_000))
         x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
-        self.setXRange(x0, x1, padding=0)
-        self._draw_curves()  # drawn once for the new range, before the counts are fitted to it
-        self._fit_y(int(x0 * 1000), end)
+        with self._markers_after():
+            self.setXRange(x0, x1, padding=0)
+            self._draw_curves()  # drawn once for the new range, before the counts are fitted
+            self._fit_y(int(x0 * 1000), end)
         self.settle()
 
     def _fit_y(self, start_ms: int, end_ms: int) -> None:
@@ -389,8 +404,9 @@ class RaceChart(FocusPlot):
         x0, x1 = self.getViewBox().viewRange()[0]
         half = (x1 - x0) / 2
         t = at_ms / 1000
-        self.setXRange(t - half, t + half, padding=0)
-        self._fit_y(int((t - half) * 1000), int((t + half) * 1000))
+        with self._markers_after():
+            self.setXRange(t - half, t + half, padding=0)
+            self._fit_y(int((t - half) * 1000), int((t + half) * 1000))
         self.settle()
         self.selected_line.setValue(t)
         self.selected_line.show()
@@ -398,8 +414,9 @@ class RaceChart(FocusPlot):
     def show_range(self, start_ms: int, end_ms: int) -> None:
         """Show a time range (stops following) with the counts fitted."""
         self.set_following(False)
-        self.setXRange(start_ms / 1000, end_ms / 1000, padding=0)
-        self._fit_y(start_ms, end_ms)
+        with self._markers_after():
+            self.setXRange(start_ms / 1000, end_ms / 1000, padding=0)
+            self._fit_y(start_ms, end_ms)
         self.settle()
 
     def settle(self) -> None:
@@ -483,6 +500,8 @@ class RaceChart(FocusPlot):
     # -- markers that stick to the edges of the view ------------------------------------
     def _place_clamped_markers(self, *args: object) -> None:
         """Glitch crosses (held under the top) and note triangles (at the foot), in view only."""
+        if self._holding_markers:
+            return
         (x0, x1), (y0, y1) = self.getViewBox().viewRange()
         height = y1 - y0
         top = y1 - height * 0.06
@@ -495,13 +514,19 @@ class RaceChart(FocusPlot):
             return
         self._markers_key = placed
         shown = [g for g in self._glitch_points if lo <= g[0] <= hi]
+        # One style for all when none is provisional: pyqtgraph styles each spot otherwise.
+        mixed = any(g[4] for g in shown)
         self.glitches.setData(
             x=np.array([g[0] for g in shown], dtype=np.float64),
             y=np.array([min(self.plot_y(g[1]), top) for g in shown], dtype=np.float64),
             data=[(g[2], self._glitch_tip(g[3], g[4])) for g in shown],
-            symbol=["o" if g[4] else "x" for g in shown],
-            pen=[PROVISIONAL_PEN if g[4] else GLITCH_PEN for g in shown],
-            brush=[PROVISIONAL_BRUSH if g[4] else GLITCH_BRUSH for g in shown],
+            symbol=["o" if g[4] else "x" for g in shown] if mixed else "x",
+            pen=[PROVISIONAL_PEN if g[4] else GLITCH_PEN for g in shown] if mixed else GLITCH_PEN,
+            brush=(
+                [PROVISIONAL_BRUSH if g[4] else GLITCH_BRUSH for g in shown]
+                if mixed
+                else GLITCH_BRUSH
+            ),
         )
         notes = [n for n in self._note_points if lo <= n[0] <= hi]
         self.notes.setData(
