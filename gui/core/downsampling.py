@@ -155,9 +155,7 @@ def visible_lead(
     return times[idx], lead[idx]
 
 
-def split_at_zero(
-    t: np.ndarray, lead: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_at_zero(t: np.ndarray, lead: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The lead as two curves to fill down to zero: where it is ahead, and where behind.
 
     Each is NaN outside its side, so each draws only its own part; a point at
