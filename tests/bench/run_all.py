@@ -1,9 +1,9 @@
-"""Run every benchmark of issue 7 in order and end with a table of their PASS/FAIL lines.
+"""Run every benchmark (issues 7 and 19) in order and end with a table of their PASS/FAIL lines.
 
     .venv/bin/python tests/bench/run_all.py [--quick] [--session build/bench/10m.pfrace]
 
-The full run takes about half an hour (the live soak alone is ten minutes, plus
-its warm-up); ``--quick`` takes a few minutes: fewer runs, and a one-minute
+The full run takes about three quarters of an hour (the live soaks alone are
+fifteen minutes, plus their warm-ups); ``--quick`` takes a few minutes: fewer runs, and a one-minute
 soak. Each benchmark's own output is shown as it runs. Exits 0 unless a
 benchmark crashed; a failed target is a figure to report, not an error.
 """
@@ -28,7 +28,9 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
         return [
             ["bench_open.py", *big, "--runs", "2"],
             ["bench_pan.py", *big, "--runs", "1", "--steps", "100"],
+            ["bench_replay.py", *big, "--runs", "1", "--seconds", "10"],
             ["bench_live.py", "--minutes", "1"],
+            ["bench_live.py", *big, "--rate", "100", "--minutes", "1", "--warmup-seconds", "20"],
             ["bench_summary.py", *big, "--runs", "2"],
             ["bench_startup.py", "--runs", "3"],
             ["bench_import.py", "--rows", "200000"],
@@ -36,7 +38,9 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
     return [
         ["bench_open.py", *big],
         ["bench_pan.py", *big],
+        ["bench_replay.py", *big],
         ["bench_live.py"],
+        ["bench_live.py", *big, "--rate", "100", "--minutes", "5"],
         ["bench_summary.py", *big],
         ["bench_startup.py"],
         ["bench_import.py"],

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import BY_AUTO, Competitor, LeadChange, Race, Settled
+from ..model import BY_AUTO, Competitor, Event, LeadChange, Race, Settled
 from ..series import Series
 from .glitches import pending_index
 from .lead import as_of, find_lead_changes, first_sign
@@ -28,6 +28,7 @@ from .track import Track
 from .wording import derive_events, marks
 
 NEVER = 2**62
+WORDING_KEPT = 100_000  # events kept worded; past that the memo starts again
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class RaceState:
             for c in self.competitors
         }
         self.lead_changes: list[LeadChange] = []
+        self._wording: dict[object, Event] = {}  # events once worked out (derive_events' memo)
         since: int | None = None
         earlier: list[LeadChange] = []
         if settled is not None and self.pair is not None:
@@ -248,7 +250,9 @@ class RaceState:
             provisional=[g for s in sides.values() for g in s.provisional],
             firsts={h: s.firsts for h, s in sides.items()},
         )
-        result.events = derive_events(result, self.names)
+        if len(self._wording) > WORDING_KEPT:
+            self._wording.clear()
+        result.events = derive_events(result, self.names, self._wording)
         return result
 
     def _winner(

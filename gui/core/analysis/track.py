@@ -97,6 +97,7 @@ class Track:
         self.handle = series.handle
         self.series = series
         self._glitches: tuple[np.ndarray, list[Glitch]] | None = None
+        self._same_glitches = 0  # how many of them still hold after an update
         self.marks = sorted(set(marks))
         n = len(series)
         start = 0
@@ -128,7 +129,9 @@ class Track:
         """The readings left out as glitches among the first ``end``, in order, and who said so."""
         if self._glitches is None or self._glitches[0] is not self.excluded:
             s = self.series
-            found = [
+            # The first ones are as they were when only later readings changed (see update).
+            found = self._glitches[1][: self._same_glitches] if self._glitches else []
+            found += [
                 Glitch(
                     s.handle,
                     int(s.at_ms[i]),
@@ -136,7 +139,7 @@ class Track:
                     s.id_of(i),
                     BY_USER if s.user_flag[i] == USER_GLITCH else BY_AUTO,
                 )
-                for i in self.excluded.tolist()
+                for i in self.excluded[len(found) :].tolist()
             ]
             self._glitches = (self.excluded, found)
         return self._glitches[1][: int(np.searchsorted(self.excluded, end))]
@@ -173,6 +176,10 @@ class Track:
         kept = self.excluded[: np.searchsorted(self.excluded, start)]
         later = self.user_glitches[np.searchsorted(self.user_glitches, start) :]
         tail = np.union1d(start + np.flatnonzero(auto), later)
+        if self._glitches is not None and self._glitches[0] is self.excluded:
+            self._same_glitches = kept.size  # glitches() words only the rest again
+        else:
+            self._glitches, self._same_glitches = None, 0
         self.excluded = np.concatenate((kept, tail)).astype(np.int64)
         self.pending = pending_index(series, n, self.excluded)
         # The clean readings from ``start`` on: the rest of the series less what is left out.

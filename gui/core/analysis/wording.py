@@ -19,22 +19,31 @@ def fmt(n: float | int) -> str:
     return f"{int(n):,}"
 
 
-def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
-    """The events the app derives itself, each with a stable key; same input, same events."""
+def derive_events(
+    result: RaceAnalysis, names: dict[str, str], memo: dict[object, Event] | None = None
+) -> list[Event]:
+    """The events the app derives itself, each with a stable key; same input, same events.
+
+    ``memo`` keeps the events of lead changes and glitches once worked out (a
+    live race has thousands; each frame words them all again otherwise): pass
+    the same dict only with the same race and names.
+    """
+    memo = {} if memo is None else memo
     race = result.race
     events: list[Event] = []
     pair = result.pair
     for change in result.lead_changes:
-        other = pair[1] if pair and change.leader == pair[0] else (pair[0] if pair else "")
-        events.append(
-            Event(
+        found = memo.get(change)
+        if found is None:
+            other = pair[1] if pair and change.leader == pair[0] else (pair[0] if pair else "")
+            found = memo[change] = Event(
                 change.at_ms,
                 KIND_LEAD_CHANGE,
                 f"{names[change.leader]} takes the lead from {names.get(other, other)}",
                 handle=change.leader,
                 key=f"lead_change:{change.leader}:{change.at_ms}",
             )
-        )
+        events.append(found)
     head = [c.handle for c in result.competitors[:2]]
     thresholds = [n for n in TO_GO_THRESHOLDS if n * 10 <= race.milestone]
     for handle in head:
@@ -76,25 +85,27 @@ def derive_events(result: RaceAnalysis, names: dict[str, str]) -> list[Event]:
             Event(crossing.at_ms, KIND_CROSSED, text, handle=handle, key=f"crossed:{handle}")
         )
     for g in result.glitches:
-        who = "by hand" if g.by == BY_USER else "automatically"
-        events.append(
-            Event(
+        found = memo.get(g)
+        if found is None:
+            who = "by hand" if g.by == BY_USER else "automatically"
+            found = memo[g] = Event(
                 g.at_ms,
                 KIND_GLITCH,
                 f"Reading of {fmt(g.count)} for {names[g.handle]} flagged as a glitch ({who})",
                 handle=g.handle,
                 key=f"glitch:{g.handle}:{g.at_ms}:{g.count}",
             )
-        )
+        events.append(found)
     for k in result.kept:
-        events.append(
-            Event(
+        found = memo.get(("kept", k))
+        if found is None:
+            found = memo[("kept", k)] = Event(
                 k.at_ms,
                 KIND_GLITCH,
                 f"Reading of {fmt(k.count)} for {names[k.handle]} kept as a real reading (by hand)",
                 handle=k.handle,
                 key=f"kept:{k.handle}:{k.at_ms}:{k.count}",
             )
-        )
+        events.append(found)
     events.sort(key=lambda e: (e.at_ms, e.key or ""))
     return events

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from sqlite_utils import Database
 
@@ -37,6 +37,8 @@ class StoreBase:
         self._handles: dict[int, str] = {}
         self._edit_log: bool | None = None  # whether the file logs edits (found on first use)
         self._until_seen: object = None  # derived_state.until_ms as last read or written here
+        # What this connection knows the file holds, good until another one writes.
+        self._known: dict[str, tuple[int, Any]] = {}
         self._reload_competitor_ids()
 
     def close(self) -> None:
@@ -60,8 +62,12 @@ class StoreBase:
         project's errors (:mod:`photofinish.core.errors`), as every table does.
         """
         if self.db.conn.in_transaction:
-            with self._driver_errors(), self.db.atomic():
-                yield self
+            try:
+                with self._driver_errors(), self.db.atomic():
+                    yield self
+            except BaseException:
+                self._known.clear()  # the savepoint undid what was remembered in it
+                raise
             return
         with self._driver_errors():
             if not self._wal and self.path is not None and not self.read_only:
@@ -71,6 +77,7 @@ class StoreBase:
         try:
             yield self
         except BaseException:
+            self._known.clear()  # what was remembered during the transaction is undone
             if self.db.conn.in_transaction:
                 self.db.conn.execute("ROLLBACK")
             raise
@@ -114,6 +121,23 @@ class StoreBase:
             rows = []
         self._ids = {h: i for i, h in rows}
         self._handles = {i: h for i, h in rows}
+
+    def _remembered(self, what: str) -> Any:
+        """What :meth:`_remember` kept, unless another connection has written since (else None)."""
+        known = self._known.get(what)
+        if known is None:
+            return None
+        if int(self.db.execute("PRAGMA data_version").fetchone()[0]) != known[0]:
+            del self._known[what]
+            return None
+        return known[1]
+
+    def _remember(self, what: str, value: Any) -> None:
+        """Keep what the file holds (None forgets it), while no other connection writes."""
+        if value is None:
+            self._known.pop(what, None)
+            return
+        self._known[what] = (int(self.db.execute("PRAGMA data_version").fetchone()[0]), value)
 
     def _has_table(self, name: str) -> bool:
         row = self.db.execute(

@@ -17,6 +17,8 @@ from . import blocks
 from .base import StoreBase
 from .errors import translated
 
+AUTO_GLITCHES = "auto glitches"  # what _remembered keeps of the automatic flags
+
 # Edits kept in the log for sessions that have the file open; one that fell
 # further behind reads everything again.
 EDITS_KEPT = 10_000
@@ -31,23 +33,28 @@ class DerivedTable(StoreBase):
 
         User decisions stay; only the readings whose mark changes are written
         (each live frame passes every glitch of the race, nearly all unchanged).
+        What is stored is remembered until another connection writes the file,
+        so a live frame does not read it again.
         """
         wanted = {(self._ids[h], int(t), int(c)) for h, t, c in readings if h in self._ids}
         with self.write():
-            stored = {
-                (int(cid), int(t), int(c)): int(sid)
-                for sid, cid, t, c in self._auto_rows("id, competitor_id, at_ms, count")
-            }
+            stored = self._remembered(AUTO_GLITCHES)
+            if stored is None:
+                rows = self._auto_rows("competitor_id, at_ms, count")
+                stored = {(int(cid), int(t), int(c)) for cid, t, c in rows}
+            gone, new = sorted(stored - wanted), sorted(wanted - stored)
             self.db.conn.executemany(
                 "UPDATE snapshots SET flag = '', flagged_by = ''"
-                " WHERE id = ? AND flagged_by = 'auto'",
-                [(stored[k],) for k in stored.keys() - wanted],
+                " WHERE competitor_id = ? AND at_ms = ? AND count = ? AND flagged_by = 'auto'",
+                gone,
             )
-            self.db.conn.executemany(
+            marked = self.db.conn.executemany(
                 "UPDATE snapshots SET flag = 'glitch', flagged_by = 'auto'"
                 " WHERE competitor_id = ? AND at_ms = ? AND count = ? AND flagged_by != 'user'",
-                sorted(wanted - stored.keys()),
-            )
+                new,
+            ).rowcount
+            # A reading flagged by hand is left as it is: then the file holds less than wanted.
+            self._remember(AUTO_GLITCHES, wanted if marked == len(new) else None)
 
     def _auto_rows(self, columns: str) -> list[tuple[Any, ...]]:
         """The readings stored as automatic glitches (on the partial index when there is one)."""

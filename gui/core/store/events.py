@@ -9,6 +9,8 @@ from ..model import ORIGIN_DERIVED, Event
 from .base import StoreBase
 from .errors import translated
 
+DERIVED_EVENTS = "derived events"  # what _remembered keeps: key -> (id, text, time)
+
 
 @translated
 class EventsTable(StoreBase):
@@ -34,6 +36,10 @@ class EventsTable(StoreBase):
 
     def add_event(self, event: Event) -> Event | None:
         """Store one event; returns it with its id, or None when its key already exists."""
+        self._remember(DERIVED_EVENTS, None)
+        return self._insert_event(event)
+
+    def _insert_event(self, event: Event) -> Event | None:
         cid = self._ids.get(event.handle) if event.handle else None
         with self.write():
             cur = self.db.execute(
@@ -59,6 +65,7 @@ class EventsTable(StoreBase):
     ) -> None:
         """Change a note's text, link, competitor or time."""
         cid = self._ids.get(handle) if handle else None
+        self._remember(DERIVED_EVENTS, None)
         with self.write():
             self.db.execute(
                 "UPDATE events SET text = ?, url = ?, competitor_id = ?, at_ms = ? WHERE id = ?",
@@ -67,6 +74,7 @@ class EventsTable(StoreBase):
 
     def delete_event(self, event_id: int) -> None:
         """Remove one event."""
+        self._remember(DERIVED_EVENTS, None)
         with self.write():
             self.db.execute("DELETE FROM events WHERE id = ?", [event_id])
 
@@ -75,6 +83,7 @@ class EventsTable(StoreBase):
         if event.id is None:
             raise ValueError("only a stored event can be restored")
         cid = self._ids.get(event.handle) if event.handle else None
+        self._remember(DERIVED_EVENTS, None)
         with self.write():
             self.db.execute(
                 "INSERT INTO events (id, at_ms, kind, competitor_id, text, url, origin, key)"
@@ -99,27 +108,38 @@ class EventsTable(StoreBase):
         return None
 
     def sync_derived_events(self, derived: Iterable[Event]) -> tuple[list[Event], list[int]]:
-        """Make the stored derived events exactly ``derived``; return (added, removed ids)."""
+        """Make the stored derived events exactly ``derived``; return (added, removed ids).
+
+        What is stored is remembered until another connection writes the file.
+        """
         wanted = {e.key: e for e in derived if e.key}
         with self.write():
-            stored = {
-                r[1]: (r[0], r[2], r[3])
-                for r in self.db.execute(
-                    "SELECT id, key, text, at_ms FROM events WHERE origin = ?", [ORIGIN_DERIVED]
-                )
-            }
+            stored = self._remembered(DERIVED_EVENTS)
+            if stored is None:
+                stored = {
+                    r[1]: (r[0], r[2], r[3])
+                    for r in self.db.execute(
+                        "SELECT id, key, text, at_ms FROM events WHERE origin = ?",
+                        [ORIGIN_DERIVED],
+                    )
+                }
             removed = [
                 row[0]
                 for key, row in stored.items()
                 if key not in wanted or (row[1], row[2]) != (wanted[key].text, wanted[key].at_ms)
             ]
             self.db.conn.executemany("DELETE FROM events WHERE id = ?", [(i,) for i in removed])
-            keep = {k for k, row in stored.items() if row[0] not in removed}
+            now = {k: row for k, row in stored.items() if row[0] not in removed}
             added = []
+            complete = True
             for key, event in wanted.items():
-                if key in keep:
+                if key in now:
                     continue
-                stored_event = self.add_event(event)
-                if stored_event is not None:
-                    added.append(stored_event)
+                stored_event = self._insert_event(event)
+                if stored_event is None:
+                    complete = False  # another event holds the key
+                    continue
+                added.append(stored_event)
+                now[key] = (stored_event.id, event.text, event.at_ms)
+            self._remember(DERIVED_EVENTS, now if complete else None)
         return added, removed

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ..model import BY_USER, FLAG_GLITCH, FLAG_NONE, FLAG_OK, Snapshot, SnapshotRow
+from ..model import BY_AUTO, BY_USER, FLAG_GLITCH, FLAG_NONE, FLAG_OK, Snapshot, SnapshotRow
 from ..series import ROUNDED_SOURCE_PREFIX, Series
 from . import blocks
-from .derived import DerivedTable
+from .derived import AUTO_GLITCHES, DerivedTable
 from .errors import translated
 
 # Readings from these sources are public counts rounded to three significant
@@ -55,6 +55,8 @@ class ReadingsTable(DerivedTable):
         ]
         if not rows:
             return 0
+        if any(r[5] == BY_AUTO for r in rows):
+            self._remember(AUTO_GLITCHES, None)
         # rowcount, unlike total_changes, leaves out what the triggers changed.
         added = self.db.conn.executemany(
             "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source, flag,"
@@ -93,6 +95,7 @@ class ReadingsTable(DerivedTable):
             if row is None:
                 raise KeyError(snapshot_id)
             self.db.execute("DELETE FROM snapshots WHERE id = ?", [snapshot_id])
+            self._remember(AUTO_GLITCHES, None)
         return Snapshot(row[2], self._handles[row[1]], row[3], row[4], row[5], row[6], row[0])
 
     def _max_snapshot_id(self) -> int:
@@ -163,6 +166,7 @@ class ReadingsTable(DerivedTable):
                 "UPDATE snapshots SET flag = ?, flagged_by = ? WHERE id = ?",
                 [flag, by if flag else "", snapshot_id],
             )
+            self._remember(AUTO_GLITCHES, None)
             row = self.db.execute("SELECT at_ms FROM snapshots WHERE id = ?", [snapshot_id])
             for (at_ms,) in row.fetchall():
                 return int(at_ms)

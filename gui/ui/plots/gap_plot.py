@@ -56,6 +56,7 @@ class GapPlot(FocusPlot):
         self._shown: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))
         self._drawn_for: object = None  # the analysis and range last drawn
         self._drawn_key: tuple[float, float, int] | None = None
+        self._dots: object = None  # what the lead-change dots were drawn for
         chart.getViewBox().sigXRangeChanged.connect(self._draw)
         chart.range_settled.connect(self.getViewBox().updateMatrix)
         session.analysis_changed.connect(self.refresh)
@@ -76,6 +77,7 @@ class GapPlot(FocusPlot):
     @Slot()
     def apply_race(self) -> None:
         """Colours and labels from the head-to-head pair."""
+        self._dots = None  # drawn again in the new colours
         comps = self.session.competitors
         a = comps[0] if comps else None
         b = comps[1] if len(comps) > 1 else None
@@ -122,11 +124,18 @@ class GapPlot(FocusPlot):
         if self.axis.toolTip() != self.chart.axis.toolTip():
             self.axis.setToolTip(self.chart.axis.toolTip())
         self._draw()
-        spots = [
-            {"pos": (c.at_ms / 1000, 0), "brush": pg.mkBrush(theme.line_colour(colour(c.leader)))}
-            for c in analysis.lead_changes
-        ]
-        self.changes.setData(spots)
+        # The dots change only with the lead changes (or the colours: apply_race, apply_theme).
+        dots = (tuple(analysis.lead_changes), theme.current())
+        if dots != self._dots:
+            self._dots = dots
+            spots = [
+                {
+                    "pos": (c.at_ms / 1000, 0),
+                    "brush": pg.mkBrush(theme.line_colour(colour(c.leader))),
+                }
+                for c in analysis.lead_changes
+            ]
+            self.changes.setData(spots)
 
     @Slot()
     def _draw(self, *args: object) -> None:

@@ -95,6 +95,7 @@ class RaceChart(FocusPlot):
         self._curves_key: tuple[float, float, int, int] | None = None
         self._markers_key: tuple[object, ...] | None = None
         self._holding_markers = False  # a range change in two steps places them once, after
+        self._stars: object = None  # what the crossing stars were drawn for
         self._tips: dict[tuple[str, int, int, bool], str] = {}
         self._sync_curves()
 
@@ -246,6 +247,7 @@ class RaceChart(FocusPlot):
         """Redraw after the race's settings, names or colours changed."""
         self.axis.zone = self.session.zone
         self._tips.clear()  # names and the zone are in them
+        self._stars = None
         self._sync_curves()
         self.refresh()
         self.axis.picture = None
@@ -270,6 +272,42 @@ class RaceChart(FocusPlot):
         self.milestone_line.setValue(self.plot_y(race.milestone))
         self.milestone_line.label.setFormat(f"Milestone {fmt.count(race.milestone)}")
 
+        # The stars change only when a crossing does (or the look, see apply_race and apply_theme).
+        stars = (tuple(analysis.crossings.values()), self.log_y, self.scheme())
+        if stars != self._stars:
+            self._stars = stars
+            self._draw_crossings()
+        glitch_points = [
+            (g.at_ms / 1000, float(g.count), f"glitch:{g.handle}:{g.at_ms}:{g.count}", g, False)
+            for g in analysis.glitches
+        ] + [
+            (g.at_ms / 1000, float(g.count), f"provisional:{g.handle}:{g.at_ms}:{g.count}", g, True)
+            for g in analysis.provisional
+        ]
+        note_points = [
+            (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
+            for e in self.session.events
+            if e.kind not in DERIVED_MARKED and e.kind != KIND_SOURCE  # source trouble: log only
+        ]
+        # Kept as they were when unchanged: the markers are placed again only when they change.
+        if glitch_points != self._glitch_points:
+            self._glitch_points = glitch_points
+        if note_points != self._note_points:
+            self._note_points = note_points
+        end = self._end_ms()
+        if end is not None:
+            self.axis.set_reference(end)
+            self.now_line.setValue(end / 1000)
+        if self.following:
+            self._follow()
+        else:
+            self._draw_curves()
+        self._place_clamped_markers()
+
+    def _draw_crossings(self) -> None:
+        """A star where each competitor reached the milestone."""
+        analysis = self.session.analysis
+        race = self.session.race
         spots = []
         for crossing in analysis.crossings.values():
             colour = self.session.colour(crossing.handle)
@@ -287,27 +325,6 @@ class RaceChart(FocusPlot):
                 }
             )
         self.crossings.setData(spots)
-        self._glitch_points = [
-            (g.at_ms / 1000, float(g.count), f"glitch:{g.handle}:{g.at_ms}:{g.count}", g, False)
-            for g in analysis.glitches
-        ] + [
-            (g.at_ms / 1000, float(g.count), f"provisional:{g.handle}:{g.at_ms}:{g.count}", g, True)
-            for g in analysis.provisional
-        ]
-        self._note_points = [
-            (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
-            for e in self.session.events
-            if e.kind not in DERIVED_MARKED and e.kind != KIND_SOURCE  # source trouble: log only
-        ]
-        end = self._end_ms()
-        if end is not None:
-            self.axis.set_reference(end)
-            self.now_line.setValue(end / 1000)
-        if self.following:
-            self._follow()
-        else:
-            self._draw_curves()
-        self._place_clamped_markers()
 
     def plot_y(self, value: float) -> float:
         """Where a count is drawn: itself, or its logarithm on a log axis."""
@@ -337,14 +354,26 @@ class RaceChart(FocusPlot):
             return
         width = min(self.span_ms, max(end - span[0], 60_000))
         x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
+        vb = self.getViewBox()
+        (c0, c1), _ = vb.viewRange()
+        # Live, the edge moves a pixel every few seconds: until it has, the view stays
+        # (the new readings are in it, short of the margin) and the axes need no redraw.
+        pixel = (x1 - x0) / max(vb.width(), 1.0)
+        moved = abs((c1 - c0) - (x1 - x0)) > pixel / 2 or abs(c1 - x1) >= pixel
         with self._markers_after():
-            self.setXRange(x0, x1, padding=0)
+            if moved:
+                self.setXRange(x0, x1, padding=0)
             self._draw_curves()  # drawn once for the new range, before the counts are fitted
-            self._fit_y(int(x0 * 1000), end)
+            self._fit_y(int(x0 * 1000), end, steady=True)
         self.settle()
 
-    def _fit_y(self, start_ms: int, end_ms: int) -> None:
-        """Fit the head-to-head pair (and the milestone when it is near) in the view."""
+    def _fit_y(self, start_ms: int, end_ms: int, steady: bool = False) -> None:
+        """Fit the head-to-head pair (and the milestone when it is near) in the view.
+
+        ``steady`` keeps the count range while the readings stay well inside
+        it and it is not much looser than a fresh fit (following the live edge:
+        the range, and the axis, then change now and then rather than every frame).
+        """
         lo, hi = np.inf, -np.inf
         (x0, x1), _ = self.getViewBox().viewRange()
         # What is drawn keeps every pixel column's lowest and highest reading: when
@@ -369,9 +398,12 @@ class RaceChart(FocusPlot):
         if milestone > hi and milestone - hi < 1.5 * height:
             hi = milestone
         pad = max((hi - lo) * 0.08, 5.0)
-        lo, hi = lo - pad, hi + pad
-        if self.log_y:
-            lo, hi = float(np.log10(max(lo, 1))), float(np.log10(max(hi, 1)))
+        inner = (self.plot_y(lo - pad / 2), self.plot_y(hi + pad / 2))
+        lo, hi = self.plot_y(lo - pad), self.plot_y(hi + pad)
+        if steady:
+            _, (y0, y1) = self.getViewBox().viewRange()
+            if y0 <= inner[0] and inner[1] <= y1 and (y1 - y0) <= 1.5 * (hi - lo):
+                return
         self.setYRange(lo, hi, padding=0)
 
     def set_following(self, on: bool) -> None:

@@ -157,3 +157,47 @@ def test_upgrading_forgets_what_an_older_version_settled(tmp_path):
     with Store.open(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert store.settled(FINGERPRINT) is None
+
+
+def test_what_the_store_remembers_of_its_derived_facts_yields_to_other_writers(tmp_path):
+    """A live frame does not read the stored flags and events again: others' changes show."""
+    from photofinish.core.model import Event
+
+    path = stored(tmp_path)
+    glitch = [("a", 20_000, 20)]
+    lead = [Event(30_000, "lead_change", "A leads", "a", key="lead_change:a:30000")]
+    with Store.open(path) as store:
+        store.record_auto_glitches(glitch)
+        store.sync_derived_events(lead)
+        other(path, "UPDATE snapshots SET flag = '', flagged_by = '' WHERE flagged_by = 'auto'")
+        other(path, "DELETE FROM events WHERE origin = 'derived'")
+        store.record_auto_glitches(glitch)
+        store.sync_derived_events(lead)
+    conn = sqlite3.connect(path)
+    try:
+        flagged = conn.execute(
+            "SELECT at_ms FROM snapshots WHERE flagged_by = 'auto' AND flag = 'glitch'"
+        ).fetchall()
+        keys = conn.execute("SELECT key FROM events WHERE origin = 'derived'").fetchall()
+    finally:
+        conn.close()
+    assert flagged == [(20_000,)]
+    assert keys == [("lead_change:a:30000",)]
+
+
+def test_a_hand_flag_or_a_failed_write_forgets_what_was_remembered(tmp_path):
+    path = stored(tmp_path)
+    with Store.open(path) as store:
+        store.record_auto_glitches([("a", 20_000, 20)])
+        sid = store.snapshot_id("a", 20_000, 20)
+        assert sid is not None
+        store.set_flag(sid, "ok")  # the user says it is real: no longer an automatic glitch
+        store.set_flag(sid, "")  # and then leaves it to the detector
+        store.record_auto_glitches([("a", 20_000, 20)])
+        assert store.flag_of(sid) == ("glitch", "auto", "a")
+        with pytest.raises(RuntimeError), store.write():
+            store.record_auto_glitches([("a", 21_000, 21)])
+            raise RuntimeError("the frame fails after it")
+        store.record_auto_glitches([("a", 21_000, 21)])
+        assert store.flag_of(store.snapshot_id("a", 21_000, 21)) == ("glitch", "auto", "a")
+        assert store.flag_of(sid) == ("", "", "a")

@@ -68,6 +68,36 @@ def test_it_follows_the_newest_readings_until_moved_away(small):
     assert chart.following and view_ms(chart)[1] >= later + MIN
 
 
+def test_following_moves_the_view_only_once_the_edge_has_moved_a_pixel(small, monkeypatch):
+    chart, session = small, small.session
+    session.append([Snapshot(T0 + 200 * MIN, h, 900 if h == "a" else 700) for h in "ab"])
+    session.flush()
+    (x0, x1), (y0, y1) = chart.getViewBox().viewRange()
+    pixel_ms = (x1 - x0) * 1000 / chart.getViewBox().width()
+    ranges = []
+    monkeypatch.setattr(chart, "setYRange", lambda *a, **k: ranges.append(a))
+    # Less than a pixel later, and inside the counts shown: the view stays, the curve grows.
+    at = T0 + 200 * MIN + int(pixel_ms / 3)
+    session.append([Snapshot(at, "a", 901)])
+    session.flush()
+    assert chart.getViewBox().viewRange()[0] == pytest.approx([x0, x1], abs=1e-3)
+    assert not ranges
+    assert round(chart.curves["a"].xData[-1] * 1000) == at
+    # Past a pixel: it moves with the edge.
+    at += int(2 * pixel_ms)
+    session.append([Snapshot(at, "a", 902)])
+    session.flush()
+    # (the race is shorter than the span followed: the view is all of it, and 4% more)
+    edge = chart.getViewBox().viewRange()[0][1] * 1000
+    assert edge == pytest.approx(at + 0.04 * (at - T0), abs=1)
+    # Counts climbing past those shown: they are fitted again.
+    top = chart.getViewBox().viewRange()[1][1]
+    climb = [Snapshot(at + i * 1000, "a", 902 + 10 * i) for i in range(1, 40)]
+    session.append(climb)
+    session.flush()
+    assert 902 + 10 * 38 > top and ranges and ranges[-1][1] > 902 + 10 * 38
+
+
 def test_the_whole_race_and_the_keys(small):
     chart = small
     chart.fit_all()
