@@ -8,6 +8,7 @@ issue; ``run_all.py`` collects those lines into a table.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,40 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def bare(path: Path) -> Path:
+    """A write-protected copy of a session with no stored analysis and no packed blocks.
+
+    What another program's file looks like (or an older version's): every
+    open reads the rows and works the race out from them. Made once, beside
+    ``path``, with ``-bare`` in its name.
+    """
+    copy = path.with_name(f"{path.stem}-bare{path.suffix}")
+    if copy.exists():
+        return copy
+    print(f"Making {copy} (the same readings with nothing stored beside them)", flush=True)
+    import sqlite3
+
+    work = copy.with_name(copy.name + ".part")
+    shutil.copyfile(path, work)
+    conn = sqlite3.connect(work)
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        with conn:
+            conn.execute("DELETE FROM series_blocks")
+            conn.execute("DELETE FROM derived_state")
+            conn.execute("DELETE FROM events WHERE origin = 'derived'")
+            conn.execute("DELETE FROM reading_edits")
+            conn.execute(
+                "UPDATE snapshots SET flag = '', flagged_by = '' WHERE flagged_by = 'auto'"
+            )
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+    work.chmod(0o444)  # opened read-only, so no open packs or stores anything
+    work.rename(copy)
+    return copy
 
 
 def need(path: Path) -> Path:

@@ -32,6 +32,8 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
             ["bench_live.py", "--minutes", "1"],
             ["bench_live.py", *big, "--rate", "100", "--minutes", "1", "--warmup-seconds", "20"],
             ["bench_summary.py", *big, "--runs", "2"],
+            ["bench_open.py", *big, "--bare", "--runs", "2"],
+            ["bench_summary.py", *big, "--bare", "--runs", "2"],
             ["bench_startup.py", "--runs", "3"],
             ["bench_import.py", "--rows", "200000"],
         ]
@@ -42,6 +44,8 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
         ["bench_live.py"],
         ["bench_live.py", *big, "--rate", "100", "--minutes", "5"],
         ["bench_summary.py", *big],
+        ["bench_open.py", *big, "--bare"],
+        ["bench_summary.py", *big, "--bare"],
         ["bench_startup.py"],
         ["bench_import.py"],
     ]

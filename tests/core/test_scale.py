@@ -48,7 +48,7 @@ def same(x: Series, y: Series) -> bool:
 
 
 def rows_series(store: Store, handle: str) -> tuple[np.ndarray, ...]:
-    return blocks.load_rows(store.db.conn, store.competitor_id(handle), "youtube:%")
+    return blocks.load_rows(store.db.conn, store.competitor_id(handle))
 
 
 def block_count(store: Store) -> int:

@@ -90,6 +90,10 @@ class Recorder:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        self._reader.join(10)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None

@@ -216,11 +216,10 @@ def test_the_recorder_pauses_on_a_full_disk_and_resumes_when_space_returns(tmp_p
         with Feeds(tmp_path, pause_s=0.002) as feeds, Recorder(session, feeds) as recorder:
             recorder.wait_for("stored")
             # Fill what is left of the disk.
-            with filler.open("ab") as fh:
+            with filler.open("ab", buffering=0) as fh:  # nothing left to write at close
                 try:
                     while True:
                         fh.write(b"\0" * 65536)
-                        fh.flush()
                 except OSError:
                     pass
             paused = recorder.wait_for("paused")

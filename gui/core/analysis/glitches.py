@@ -24,7 +24,7 @@ PENDING_REL = 0.25
 
 
 # Long series are worked through in pieces of this many readings.
-DETECT_CHUNK = 1 << 20
+DETECT_CHUNK = 1 << 18
 
 
 # How many usable readings on each side a glitch decision looks at (with room to spare).

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..model import LeadChange
 
-LEAD_CHUNK = 1 << 20
+LEAD_CHUNK = 1 << 18
 
 
 def as_of(at_ms: np.ndarray, count: np.ndarray, when: np.ndarray, stale_ms: int) -> np.ndarray:
@@ -84,16 +84,48 @@ def lead_pieces(
         ja = int(np.searchsorted(ta, hi))
         jb = int(np.searchsorted(tb, hi))
         s0, s1 = np.searchsorted(stale_points, [lo, hi])
-        times = np.concatenate([ta[ia:ja], tb[ib:jb], stale_points[s0:s1]])
-        # Each part is sorted: a stable sort merges the runs in linear time.
-        times.sort(kind="stable")
-        if times.size > 1:
-            times = times[np.concatenate(([True], times[1:] != times[:-1]))]
-        if times.size:
-            lead = as_of(ta, ca, times, stale_ms)
-            lead -= as_of(tb, cb, times, stale_ms)
+        piece = _merged(ta[ia:ja], tb[ib:jb], stale_points[s0:s1])
+        if piece is not None:
+            times, na, nb = piece
+            lead = _counts_at(ta, ca, times, na + (ia - 1), stale_ms)
+            lead -= _counts_at(tb, cb, times, nb + (ib - 1), stale_ms)
             yield times, lead
         lo, ia, ib = hi, ja, jb
+
+
+def _merged(
+    a: np.ndarray, b: np.ndarray, more: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Sorted runs of times merged without repeats; how many of ``a`` and ``b`` precede each.
+
+    Each time counts itself. The counts say where each time falls in ``a`` and
+    ``b`` with no search: a stable sort merges the sorted runs in linear time
+    and remembers where each element came from.
+    """
+    merged = np.concatenate((a, b, more))
+    if not merged.size:
+        return None
+    order = np.argsort(merged, kind="stable")
+    times = merged[order]
+    source = np.repeat(np.array([0, 1, 2], dtype=np.int8), [a.size, b.size, more.size])[order]
+    last = np.empty(times.size, dtype=bool)  # the last of each run of equal times
+    last[-1] = True
+    np.not_equal(times[1:], times[:-1], out=last[:-1])
+    in_a = np.cumsum(source == 0)[last]
+    in_b = np.cumsum(source == 1)[last]
+    return times[last], in_a, in_b
+
+
+def _counts_at(
+    at_ms: np.ndarray, count: np.ndarray, times: np.ndarray, latest: np.ndarray, stale_ms: int
+) -> np.ndarray:
+    """:func:`as_of` given, for each time, the index of the latest reading (-1: none)."""
+    out = np.full(times.shape, np.nan)
+    ok = latest >= 0
+    safe = np.where(ok, latest, 0)
+    ok &= (times - at_ms[safe]) <= stale_ms
+    out[ok] = count[safe[ok]]
+    return out
 
 
 def stale_moments(t: np.ndarray, stale_ms: int) -> np.ndarray:

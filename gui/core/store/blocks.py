@@ -20,34 +20,17 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Iterator
-from itertools import chain
 
 import numpy as np
+
+from . import rows
 
 log = logging.getLogger(__name__)
 
 BLOCK_ROWS = 65_536
 
-# marks: the hand decision in the low bits, and this bit for a rounded public count.
-# (Automatic glitch flags are not in blocks: storing them must not undo a block.)
-ROUNDED_MARK = 4
-
-# Times and counts (on the index alone), then the marks of the few readings that
-# have one: the hand decision is 1 (glitch) or 2 (real) only when a user made it.
-_ROW_SQL = (
-    "SELECT at_ms, count FROM snapshots WHERE competitor_id = ? AND at_ms > ? AND at_ms < ?"
-    " ORDER BY at_ms, count"
-)
-_MARK_SQL = (
-    "SELECT at_ms, count,"
-    " (CASE WHEN flagged_by = 'user' THEN"
-    " (CASE flag WHEN 'glitch' THEN 1 WHEN 'ok' THEN 2 ELSE 0 END) ELSE 0 END)"
-    " + (CASE WHEN source LIKE ? THEN 4 ELSE 0 END)"
-    " FROM snapshots WHERE competitor_id = ? AND at_ms > ? AND at_ms < ?"
-    " AND (flagged_by = 'user' OR source LIKE ?)"
-)
-
-Columns = tuple[np.ndarray, np.ndarray, np.ndarray]
+ROUNDED_MARK = rows.ROUNDED_MARK
+Columns = rows.Columns
 
 
 def pack(at_ms: np.ndarray, count: np.ndarray, marks: np.ndarray) -> bytes:
@@ -76,21 +59,6 @@ def has_blocks(conn: sqlite3.Connection) -> bool:
     return row is not None
 
 
-def _rows_between(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, after: int, before: int
-) -> Columns:
-    cur = conn.execute(_ROW_SQL, [competitor_id, after, before])
-    table = np.fromiter(chain.from_iterable(cur), dtype=np.int64).reshape(-1, 2)
-    at, count = np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1])
-    marks = np.zeros(at.size, dtype=np.int8)
-    for t, c, mark in conn.execute(
-        _MARK_SQL, [rounded_like, competitor_id, after, before, rounded_like]
-    ):
-        lo, hi = np.searchsorted(at, [t, t + 1])
-        marks[lo:hi][count[lo:hi] == c] = mark
-    return at, count, marks
-
-
 def _cuts(at_ms: np.ndarray) -> Iterator[tuple[int, int]]:
     """Block boundaries in a run of readings: about BLOCK_ROWS each, never splitting a time.
 
@@ -109,7 +77,10 @@ def _cuts(at_ms: np.ndarray) -> Iterator[tuple[int, int]]:
 
 
 def load(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str, writable: bool
+    conn: sqlite3.Connection,
+    competitor_id: int,
+    writable: bool,
+    helper: rows.Opener | None = None,
 ) -> Columns:
     """A competitor's readings in time order, from blocks plus the rows outside them.
 
@@ -122,11 +93,11 @@ def load(
     try:
         version = int(conn.execute("PRAGMA data_version").fetchone()[0])
         try:
-            out, gaps = _read(conn, competitor_id, rounded_like)
+            out, gaps = _read(conn, competitor_id, helper)
         except (ValueError, TypeError) as exc:
             # A damaged block: the rows themselves are the truth.
             log.warning("Reading readings row by row, past a damaged block: %s", exc)
-            return load_rows(conn, competitor_id, rounded_like)
+            return load_rows(conn, competitor_id)
     finally:
         if own and conn.in_transaction:
             conn.execute("COMMIT")
@@ -136,7 +107,7 @@ def load(
 
 
 def _read(
-    conn: sqlite3.Connection, competitor_id: int, rounded_like: str
+    conn: sqlite3.Connection, competitor_id: int, helper: rows.Opener | None
 ) -> tuple[Columns, list[Columns]]:
     spans = conn.execute(
         "SELECT id, first_ms, last_ms, rows FROM series_blocks"
@@ -147,9 +118,12 @@ def _read(
     gaps: list[Columns] = []
     lower = -(2**63)
     for _, first, last, _ in spans:
-        gaps.append(_rows_between(conn, competitor_id, rounded_like, lower, first))
+        gaps.append(rows.rows_between(conn, competitor_id, lower, first))
         lower = last
-    gaps.append(_rows_between(conn, competitor_id, rounded_like, lower, 2**63 - 1))
+    # After the last block: all of them, in a file no block was ever packed in.
+    gaps.append(rows.rows_between(conn, competitor_id, lower, 2**63 - 1, helper))
+    if not spans:
+        return gaps[0], gaps  # no block yet: the rows are all there is
     total = sum(int(r[3]) for r in spans) + sum(g[0].size for g in gaps)
     out: Columns = (np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.int8))
     pos = 0
@@ -161,10 +135,10 @@ def _read(
             target[pos : pos + n] = source
         pos += n
 
-    for (block_id, _, _, rows), gap in zip(spans, gaps, strict=False):
+    for (block_id, _, _, size), gap in zip(spans, gaps, strict=False):
         place(gap)
         row = conn.execute("SELECT data FROM series_blocks WHERE id = ?", [block_id]).fetchone()
-        place(unpack(row[0], int(rows)))
+        place(unpack(row[0], int(size)))
     place(gaps[-1])
     if pos != total:  # pragma: no cover - the file changed under the reads
         raise sqlite3.DatabaseError("the readings changed while they were read")
@@ -207,6 +181,6 @@ def _seal(conn: sqlite3.Connection, competitor_id: int, gaps: list[Columns], ver
         log.warning("Could not pack readings into blocks: %s", exc)
 
 
-def load_rows(conn: sqlite3.Connection, competitor_id: int, rounded_like: str) -> Columns:
-    """A competitor's readings row by row (a file from before blocks, opened read-only)."""
-    return _rows_between(conn, competitor_id, rounded_like, -(2**63), 2**63 - 1)
+def load_rows(conn: sqlite3.Connection, competitor_id: int) -> Columns:
+    """A competitor's readings from the rows (a file from before blocks, opened read-only)."""
+    return rows.rows_between(conn, competitor_id, -(2**63), 2**63 - 1)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 from ..model import BY_AUTO, BY_USER, FLAG_GLITCH, FLAG_NONE, FLAG_OK, Snapshot, SnapshotRow
-from ..series import ROUNDED_SOURCE_PREFIX, Series
+from ..series import Series
 from . import blocks
+from .checks import read_only_uri
 from .derived import AUTO_GLITCHES, DerivedTable
 from .errors import translated
 
-# Readings from these sources are public counts rounded to three significant
-# digits (a LIKE pattern on snapshots.source).
-ROUNDED_SOURCES = ROUNDED_SOURCE_PREFIX + "%"
 # A reading as an import writes it; flags keep their defaults (none yet).
 _INSERT_ROWS = (
     "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source) VALUES (?, ?, ?, ?)"
@@ -142,10 +141,10 @@ class ReadingsTable(DerivedTable):
         cid = self._ids[handle]
         if blocks.has_blocks(self.db.conn):
             at, count, marks = blocks.load(
-                self.db.conn, cid, ROUNDED_SOURCES, writable=not self.read_only
+                self.db.conn, cid, writable=not self.read_only, helper=self._second_reader()
             )
         else:
-            at, count, marks = blocks.load_rows(self.db.conn, cid, ROUNDED_SOURCES)
+            at, count, marks = blocks.load_rows(self.db.conn, cid)
         if not at.size:
             return Series.empty(handle)
         rounded = (marks & blocks.ROUNDED_MARK).astype(bool)
@@ -156,6 +155,13 @@ class ReadingsTable(DerivedTable):
         return Series(
             handle, no_ids, at, _narrow(count), user, rounded if rounded.any() else None, auto
         )
+
+    def _second_reader(self) -> Callable[[], sqlite3.Connection] | None:
+        """Opens another read-only connection to the file, for reading in two halves at once."""
+        path = self.path
+        if path is None:
+            return None
+        return lambda: sqlite3.connect(read_only_uri(path), uri=True)
 
     def set_flag(self, snapshot_id: int, flag: str, by: str = BY_USER) -> int | None:
         """Flag a reading as a glitch or as fine (``""`` clears the decision); returns its time."""

@@ -17,11 +17,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu
 
 from ...core import downsampling
-from ...core.analysis.result import Glitch
-from ...core.model import KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_SOURCE, KIND_TO_GO
 from ...session import Session
 from .. import fmt, theme
 from . import picking
+from .edge_markers import EdgeMarkers
 from .style import (
     CHART_KEYS,
     KEYS_HELP,
@@ -37,12 +36,6 @@ from .style import (
 
 DEFAULT_SPAN_MS = 4 * 3_600_000
 AXIS_WIDTH = 78
-DERIVED_MARKED = (KIND_CROSSED, KIND_GLITCH, KIND_LEAD_CHANGE, KIND_TO_GO)
-# The newest reading while it may still turn out to be a glitch: a hollow amber ring.
-PROVISIONAL_PEN = pg.mkPen("#d68000", width=2)
-PROVISIONAL_BRUSH = pg.mkBrush(255, 255, 255, 0)
-GLITCH_PEN = pg.mkPen("#c0392b", width=2)
-GLITCH_BRUSH = pg.mkBrush("#c0392b")
 
 
 def marker_tip(x: float, y: float, data: object) -> str:
@@ -74,8 +67,6 @@ class RaceChart(FocusPlot):
         self.following = True
         self.span_ms = DEFAULT_SPAN_MS
         self.log_y = False
-        self._glitch_points: list[tuple[float, float, str, Glitch, bool]] = []
-        self._note_points: list[tuple[float, str, str]] = []
 
         item = self.getPlotItem()
         light_grid(item)
@@ -93,10 +84,7 @@ class RaceChart(FocusPlot):
         # What the curves and markers were last drawn from, so a second ask redraws nothing.
         self._curves_for: object = None
         self._curves_key: tuple[float, float, int, int] | None = None
-        self._markers_key: tuple[object, ...] | None = None
-        self._holding_markers = False  # a range change in two steps places them once, after
         self._stars: object = None  # what the crossing stars were drawn for
-        self._tips: dict[tuple[str, int, int, bool], str] = {}
         self._sync_curves()
 
         self.milestone_line = pg.InfiniteLine(
@@ -111,25 +99,9 @@ class RaceChart(FocusPlot):
         )
         self.crossings.setZValue(20)
         item.addItem(self.crossings)
-        self.glitches = pg.ScatterPlotItem(
-            size=13,
-            symbol="x",
-            pen=GLITCH_PEN,
-            brush=GLITCH_BRUSH,
-            hoverable=True,
-            tip=marker_tip,
-        )
-        self.glitches.setZValue(20)
+        self.edge = EdgeMarkers(session, marker_tip)
+        self.glitches, self.notes = self.edge.glitches, self.edge.notes
         item.addItem(self.glitches, ignoreBounds=True)
-        self.notes = pg.ScatterPlotItem(
-            size=11,
-            symbol="t1",
-            pen=pg.mkPen("#7d5a00"),
-            brush=pg.mkBrush("#f5c542"),
-            hoverable=True,
-            tip=marker_tip,
-        )
-        self.notes.setZValue(15)
         item.addItem(self.notes, ignoreBounds=True)
         for scatter in (self.crossings, self.glitches, self.notes):
             scatter.sigClicked.connect(self._on_scatter_clicked)
@@ -246,7 +218,7 @@ class RaceChart(FocusPlot):
     def apply_race(self) -> None:
         """Redraw after the race's settings, names or colours changed."""
         self.axis.zone = self.session.zone
-        self._tips.clear()  # names and the zone are in them
+        self.edge.forget_words()  # names and the zone are in the tooltips
         self._stars = None
         self._sync_curves()
         self.refresh()
@@ -277,23 +249,7 @@ class RaceChart(FocusPlot):
         if stars != self._stars:
             self._stars = stars
             self._draw_crossings()
-        glitch_points = [
-            (g.at_ms / 1000, float(g.count), f"glitch:{g.handle}:{g.at_ms}:{g.count}", g, False)
-            for g in analysis.glitches
-        ] + [
-            (g.at_ms / 1000, float(g.count), f"provisional:{g.handle}:{g.at_ms}:{g.count}", g, True)
-            for g in analysis.provisional
-        ]
-        note_points = [
-            (e.at_ms / 1000, e.key or f"id:{e.id}", e.text)
-            for e in self.session.events
-            if e.kind not in DERIVED_MARKED and e.kind != KIND_SOURCE  # source trouble: log only
-        ]
-        # Kept as they were when unchanged: the markers are placed again only when they change.
-        if glitch_points != self._glitch_points:
-            self._glitch_points = glitch_points
-        if note_points != self._note_points:
-            self._note_points = note_points
+        self.edge.take(analysis, self.session.events)
         end = self._end_ms()
         if end is not None:
             self.axis.set_reference(end)
@@ -340,11 +296,11 @@ class RaceChart(FocusPlot):
     @contextmanager
     def _markers_after(self) -> Iterator[None]:
         """Change the time and count ranges, then place the clamped markers once."""
-        self._holding_markers = True
+        self.edge.holding = True
         try:
             yield
         finally:
-            self._holding_markers = False
+            self.edge.holding = False
         self._place_clamped_markers()
 
     def _follow(self) -> None:
@@ -532,59 +488,7 @@ class RaceChart(FocusPlot):
     # -- markers that stick to the edges of the view ------------------------------------
     def _place_clamped_markers(self, *args: object) -> None:
         """Glitch crosses (held under the top) and note triangles (at the foot), in view only."""
-        if self._holding_markers:
-            return
-        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
-        height = y1 - y0
-        top = y1 - height * 0.06
-        bottom = y0 + height * 0.04
-        # Markers outside the visible range (with a view's width to spare) are left
-        # out: a long race has hundreds, and each range change places them again.
-        lo, hi = x0 - (x1 - x0), x1 + (x1 - x0)
-        placed = (x0, x1, y0, y1, self.log_y, id(self._glitch_points), id(self._note_points))
-        if placed == self._markers_key:
-            return
-        self._markers_key = placed
-        shown = [g for g in self._glitch_points if lo <= g[0] <= hi]
-        # One style for all when none is provisional: pyqtgraph styles each spot otherwise.
-        mixed = any(g[4] for g in shown)
-        self.glitches.setData(
-            x=np.array([g[0] for g in shown], dtype=np.float64),
-            y=np.array([min(self.plot_y(g[1]), top) for g in shown], dtype=np.float64),
-            data=[(g[2], self._glitch_tip(g[3], g[4])) for g in shown],
-            symbol=["o" if g[4] else "x" for g in shown] if mixed else "x",
-            pen=[PROVISIONAL_PEN if g[4] else GLITCH_PEN for g in shown] if mixed else GLITCH_PEN,
-            brush=(
-                [PROVISIONAL_BRUSH if g[4] else GLITCH_BRUSH for g in shown]
-                if mixed
-                else GLITCH_BRUSH
-            ),
-        )
-        notes = [n for n in self._note_points if lo <= n[0] <= hi]
-        self.notes.setData(
-            x=np.array([n[0] for n in notes], dtype=np.float64),
-            y=np.full(len(notes), bottom, dtype=np.float64),
-            data=[(key, text) for _, key, text in notes],
-        )
-
-    def _glitch_tip(self, glitch: Glitch, provisional: bool) -> str:
-        """A glitch marker's tooltip (worked out once for each reading, then kept)."""
-        key = (glitch.handle, glitch.at_ms, glitch.count, provisional)
-        tip = self._tips.get(key)
-        if tip is None:
-            name = self.session.name(glitch.handle)
-            when = fmt.local(glitch.at_ms, self.session.zone)
-            if provisional:
-                tip = (
-                    f"Provisional: {fmt.count(glitch.count)} for {name} at {when} jumps like a "
-                    "glitch; it stays out of the figures until the next reading shows whether "
-                    "it is real"
-                )
-            else:
-                count = fmt.count(glitch.count)
-                tip = f"Glitch: {count} for {name} at {when}, left out of the figures"
-            self._tips[key] = tip
-        return tip
+        self.edge.place(self.getViewBox().viewRange(), self.plot_y, self.log_y)
 
     @Slot(object, object, object)
     def _on_scatter_clicked(self, item: object, points: object, ev: object = None) -> None:
