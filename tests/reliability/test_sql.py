@@ -79,6 +79,12 @@ ALLOWED: dict[tuple[str, str, str], Allowed] = {
     ("core/store/schema.py", "_series_blocks", "statement"): Allowed(
         "one statement of _BLOCKS, the module's own constant, split by sqlite3.complete_statement"
     ),
+    ("core/store/readings.py", "ReadingsTable.insert_rows", "INSERT_TRIGGER"): Allowed(
+        "the trigger's name, a constant of .schema (the bulk insert sets the trigger aside)"
+    ),
+    ("core/store/readings.py", "ReadingsTable.insert_rows", "INSERTED"): Allowed(
+        "the trigger as .schema writes it, a constant there (put back after the bulk insert)"
+    ),
     ("core/store/schema.py", "_analysis_follows_edits", "statement"): Allowed(
         "one statement of _EDITS, the module's own constant, split by sqlite3.complete_statement"
     ),

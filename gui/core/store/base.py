@@ -30,6 +30,9 @@ class StoreBase:
     def __init__(self, db: Database, path: Path | None, read_only: bool = False) -> None:
         self.db = db
         self.db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Statement journals (each insert that fires a trigger, in a transaction, has one)
+        # in memory rather than in temporary files: twice as fast.
+        self.db.conn.execute("PRAGMA temp_store = MEMORY")
         self._wal = False
         self.path = path
         self.read_only = read_only

@@ -16,6 +16,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
 import numpy as np
 
@@ -119,7 +120,8 @@ def _read_halves(
         first = _count(conn, cid, after, split + 1)
         try:
             # The helper's count, or its failure (it may fail before it counts).
-            wait([sized, second], return_when=FIRST_COMPLETED)
+            waited: list[Future[Any]] = [sized, second]
+            wait(waited, return_when=FIRST_COMPLETED)
             if not sized.done():
                 second.result()
                 raise sqlite3.DatabaseError("the second reader stopped before it counted")

@@ -227,17 +227,22 @@ def _analysis_follows_edits(db: Database) -> None:
     db.execute("PRAGMA user_version = 4")
 
 
-_EDITS = """
+# The trigger on new readings, as the bulk insert (.readings) puts it back (keep it
+# the one schema 4 made, or change both in a migration).
+INSERT_TRIGGER = "readings_after_insert"
+INSERTED = """CREATE TRIGGER readings_after_insert AFTER INSERT ON snapshots BEGIN
+    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
+        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
+    UPDATE derived_state SET value = NEW.at_ms WHERE key = 'until_ms' AND value > NEW.at_ms;
+END;"""
+
+_EDITS = f"""
 CREATE TABLE reading_edits (
     seq INTEGER PRIMARY KEY,
     competitor_id INTEGER NOT NULL,
     at_ms INTEGER NOT NULL
 );
-CREATE TRIGGER readings_after_insert AFTER INSERT ON snapshots BEGIN
-    DELETE FROM series_blocks WHERE competitor_id = NEW.competitor_id
-        AND last_ms >= NEW.at_ms AND first_ms <= NEW.at_ms;
-    UPDATE derived_state SET value = NEW.at_ms WHERE key = 'until_ms' AND value > NEW.at_ms;
-END;
+{INSERTED}
 CREATE TRIGGER readings_after_delete AFTER DELETE ON snapshots BEGIN
     DELETE FROM series_blocks WHERE competitor_id = OLD.competitor_id
         AND last_ms >= OLD.at_ms AND first_ms <= OLD.at_ms;

@@ -201,3 +201,54 @@ def test_a_hand_flag_or_a_failed_write_forgets_what_was_remembered(tmp_path):
         store.record_auto_glitches([("a", 21_000, 21)])
         assert store.flag_of(store.snapshot_id("a", 21_000, 21)) == ("glitch", "auto", "a")
         assert store.flag_of(sid) == ("", "", "a")
+
+
+def test_a_bulk_insert_does_what_the_trigger_does_once_and_puts_it_back(tmp_path, monkeypatch):
+    from photofinish.core.store import blocks as blocks_module
+    from photofinish.core.store import readings
+
+    monkeypatch.setattr(blocks_module, "BLOCK_ROWS", 10)
+    monkeypatch.setattr(readings, "BULK_ROWS", 5)
+    path = stored(tmp_path)
+    with Store.open(path) as store:
+        store.series("a")  # packs a's readings in blocks of about ten
+        spans = store.db.execute(
+            "SELECT first_ms, last_ms FROM series_blocks WHERE competitor_id = 1 ORDER BY first_ms"
+        ).fetchall()
+        assert len(spans) >= 5
+        rows = [(1, t, 999_000 + t, "import") for t in range(30_500, 40_500, 1000)]
+        assert store.insert_rows(rows) == len(rows)
+        left = store.db.execute(
+            "SELECT first_ms, last_ms FROM series_blocks WHERE competitor_id = 1"
+        ).fetchall()
+        triggers = {
+            r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+    assert left and all(last < 30_500 or first > 39_500 for first, last in left)
+    assert until(path) == 30_500
+    assert "readings_after_insert" in triggers
+    # And the trigger is the one the schema made: a reading added by hand still lowers the mark.
+    other(path, "INSERT INTO snapshots (competitor_id, at_ms, count) VALUES (2, 1500, 1)")
+    assert until(path) == 1_500
+
+
+def test_a_bulk_insert_that_fails_leaves_the_trigger(tmp_path, monkeypatch):
+    from photofinish.core.errors import StoreError
+    from photofinish.core.store import readings
+
+    monkeypatch.setattr(readings, "BULK_ROWS", 2)
+
+    def disk_full(self, rows):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_after_bulk", disk_full)  # after the rows, before the trigger
+    path = stored(tmp_path)
+    with Store.open(path) as store, pytest.raises(StoreError, match="full"):
+        store.insert_rows([(1, 200_000, 5, "x"), (1, 201_000, 6, "x")])
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        count = conn.execute("SELECT count(*) FROM snapshots WHERE at_ms >= 200000").fetchone()[0]
+    finally:
+        conn.close()
+    assert "readings_after_insert" in names and count == 0
