@@ -27,31 +27,85 @@ EXACT_LEAD_LIMIT = 20_000
 
 _m4 = M4Downsampler()  # type: ignore[no-untyped-call]  # tsdownsample has no annotations
 
-# A coarse level for long series: M4 over buckets of about this many readings,
-# kept per array, so a wide view downsamples a few hundred thousand points, not millions.
+# A coarse level for long series: each bucket of this many readings by its first,
+# lowest, highest and last, so a wide view downsamples a few hundred thousand
+# points, not millions. Buckets go by position, so the level of a series is
+# the level of any stretch of it from its start: a moment of a replay, or a
+# series that grew at its end, takes the level already built and adds what
+# is new (the clean readings are views on one buffer, which never changes
+# under a view handed out; see core.analysis.track).
 LEVEL_READINGS = 64
 LEVEL_MIN = 1 << 20
 _Level = tuple[np.ndarray, np.ndarray, np.ndarray]  # indices, their times, their counts
-_levels: dict[int, tuple[weakref.ref[np.ndarray], int, _Level]] = {}
+
+
+class _Built:
+    """The level built for the series in one pair of buffers, so far."""
+
+    def __init__(self, t: np.ndarray, c: np.ndarray) -> None:
+        self.t_owner = weakref.ref(_owner(t))
+        self.c_owner = weakref.ref(_owner(c))
+        self.buckets = 0
+        self.level: _Level = (np.zeros(0, np.int64), t[:0], c[:0])
+
+    def alive_for(self, t: np.ndarray, c: np.ndarray) -> bool:
+        return self.t_owner() is _owner(t) and self.c_owner() is _owner(c)
+
+
+_levels: dict[tuple[int, int], _Built] = {}
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns a view's memory."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
 
 
 def _level(t: np.ndarray, c: np.ndarray) -> _Level | None:
-    """The coarse level of a long series (None for a short one), built once per array."""
+    """The coarse level of a long series (None for a short one), built once per buffer."""
     if t.size < LEVEL_MIN:
         return None
-    key = id(t)
-    got = _levels.get(key)
-    if got is not None and got[0]() is t and got[1] == t.size:
-        return got[2]
-    buckets = -(-t.size // LEVEL_READINGS)
-    idx = _dedupe(_m4.downsample(t, c, n_out=4 * buckets).astype(np.int64))
-    # Times and counts copied out once: gathering them on every pan costs more
-    # than the downsampling.
-    level = (idx, t[idx], c[idx])
-    for gone in [k for k, v in _levels.items() if v[0]() is None]:
-        del _levels[gone]
-    _levels[key] = (weakref.ref(t), t.size, level)
-    return level
+    key = (t.ctypes.data, c.ctypes.data)
+    built = _levels.get(key)
+    if built is None or not built.alive_for(t, c):
+        for gone in [k for k, v in _levels.items() if v.t_owner() is None]:
+            del _levels[gone]
+        built = _levels[key] = _Built(t, c)
+    full = t.size // LEVEL_READINGS
+    if full > built.buckets:
+        # The buckets not built yet: their first, lowest, highest and last readings.
+        lo, hi = built.buckets * LEVEL_READINGS, full * LEVEL_READINGS
+        counts = c[lo:hi].reshape(-1, LEVEL_READINGS)
+        base = lo + LEVEL_READINGS * np.arange(full - built.buckets, dtype=np.int64)[:, None]
+        picks = np.concatenate(
+            (
+                np.zeros((counts.shape[0], 1), np.int64),
+                counts.argmin(axis=1)[:, None],
+                counts.argmax(axis=1)[:, None],
+                np.full((counts.shape[0], 1), LEVEL_READINGS - 1, np.int64),
+            ),
+            axis=1,
+        )
+        picks.sort(axis=1)
+        new = _dedupe((picks + base).ravel())
+        # Times and counts copied out once: gathering them on every pan costs more
+        # than the downsampling.
+        idx, lt, lc = built.level
+        built.level = (
+            np.concatenate((idx, new)),
+            np.concatenate((lt, t[new])),
+            np.concatenate((lc, c[new])),
+        )
+        built.buckets = full
+    idx, lt, lc = built.level
+    end = int(np.searchsorted(idx, full * LEVEL_READINGS))
+    tail = np.arange(full * LEVEL_READINGS, t.size, dtype=np.int64)  # the readings after them
+    return (
+        np.concatenate((idx[:end], tail)),
+        np.concatenate((lt[:end], t[tail])),
+        np.concatenate((lc[:end], c[tail])),
+    )
 
 
 def _dedupe(idx: np.ndarray) -> np.ndarray:

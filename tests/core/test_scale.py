@@ -308,3 +308,29 @@ def test_growing_series_reuse_their_buffer_without_touching_older_views():
     # A count too big for 32 bits widens the column.
     wide = _grown(np.array([1], dtype=np.int32), np.array([2**40], dtype=np.int64))
     assert wide.dtype == np.int64 and wide.tolist() == [1, 2**40]
+
+
+def test_the_coarse_level_serves_any_stretch_from_the_start_and_grows_with_the_series():
+    rng = np.random.default_rng(3)
+    n = downsampling.LEVEL_MIN * 2 + 37
+    buf_t = START + np.arange(n + 1000, dtype=np.int64) * 1000
+    buf_c = np.cumsum(rng.integers(0, 3, n + 1000)).astype(np.int64)
+    buf_c[n - 5] += 50_000  # a spike in the last, partial bucket of the first view
+    view = (buf_t[:n], buf_c[:n])
+    lo, hi = int(buf_t[0]), int(buf_t[n - 1])
+    got = downsampling.visible(*view, lo, hi, 300)
+    # The same as a level built afresh for a copy (another buffer, another level).
+    fresh = downsampling.visible(view[0].copy(), view[1].copy(), lo, hi, 300)
+    assert np.array_equal(got[0], fresh[0]) and np.array_equal(got[1], fresh[1])
+    assert got[1].max() == view[1].max()  # the spike in the tail is kept
+    # A longer view of the same buffer (a series grown at its end) adds to the level.
+    longer = (buf_t[: n + 1000], buf_c[: n + 1000])
+    grown = downsampling.visible(*longer, lo, int(buf_t[-1]), 300)
+    again = downsampling.visible(longer[0].copy(), longer[1].copy(), lo, int(buf_t[-1]), 300)
+    assert np.array_equal(grown[0], again[0])
+    # A shorter one (an earlier moment of a replay) takes the part before it.
+    short = downsampling.visible(buf_t[: n // 2], buf_c[: n // 2], lo, int(buf_t[n // 2]), 300)
+    alone = downsampling.visible(
+        buf_t[: n // 2].copy(), buf_c[: n // 2].copy(), lo, int(buf_t[n // 2]), 300
+    )
+    assert np.array_equal(short[0], alone[0]) and np.array_equal(short[1], alone[1])
