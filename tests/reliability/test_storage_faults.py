@@ -244,13 +244,13 @@ def _full_on_second_batch(monkeypatch) -> list[int]:
     real = Store.insert_rows
     calls: list[int] = []
 
-    def store_rows(store, rows):
+    def store_rows(store, rows, packed=None):
         calls.append(len(rows))
         if len(calls) == 2:
             store.db.execute("INSERT INTO view_state (key, value) VALUES ('half', 'written')")
             # What the store raises when SQLite finds the disk full.
             raise from_driver(sqlite3.OperationalError("database or disk is full"), store.path)
-        return real(store, rows)
+        return real(store, rows, packed)
 
     monkeypatch.setattr(Store, "insert_rows", store_rows)
     return calls

@@ -175,9 +175,9 @@ def small_batches(monkeypatch, clock) -> Batches:
     real = Store.insert_rows
     stored = Batches()
 
-    def store_rows(store, rows):
+    def store_rows(store, rows, packed=None):
         clock.now += 0.2
-        added = real(store, rows)
+        added = real(store, rows, packed)
         stored.append(added)
         action = stored.then.get(len(stored))
         if action is not None:

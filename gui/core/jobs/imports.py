@@ -9,11 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
+from ..importing.ahead import read_ahead
 from ..importing.report import ImportReport
 from ..importing.stream import read_batches
 from ..model import Event, iso_utc, zone_of
 from ..steps import Progress, run_steps
-from ..store import Store
+from ..store import Store, pack_rows
 from .analysis import refresh_derived
 
 IMPORT_BATCH = 50_000
@@ -54,16 +55,21 @@ def import_file_steps(
         "readings": 0,
         "notes": 0,
     }
-    batches = read_batches(path, zone, competitor_id, str(path), IMPORT_BATCH)
+    # The next batch is read while this one is stored (see importing.ahead).
+    batches = read_ahead(
+        lambda ask: read_batches(path, zone, ask, str(path), IMPORT_BATCH),
+        competitor_id,
+        lambda batch: (batch, pack_rows(batch.rows)),
+    )
     with closing(batches):
-        for batch in batches:
+        for batch, packed in batches:
             for bad in batch.skipped:
                 report.skip(bad)
             # A batch's readings, its notes and the note of how far the import
             # got commit together: after a crash the file holds whole batches.
             with store.write():
                 if batch.rows:
-                    added = store.insert_rows(batch.rows)
+                    added = store.insert_rows(batch.rows, packed)
                     report.imported += added
                     report.duplicates += len(batch.rows) - added
                 for event in batch.events:

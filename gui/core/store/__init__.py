@@ -7,7 +7,15 @@ Whatever SQLite raises comes out as one of the project's own errors
 """
 
 from .checks import SESSION_SUFFIX, inspect_file, write_problem
+from .readings import pack_rows
 from .schema import SCHEMA_VERSION
 from .store import Store
 
-__all__ = ["SCHEMA_VERSION", "SESSION_SUFFIX", "Store", "inspect_file", "write_problem"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SESSION_SUFFIX",
+    "Store",
+    "inspect_file",
+    "pack_rows",
+    "write_problem",
+]

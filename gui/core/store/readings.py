@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,18 @@ BULK_ROWS = 1000
 _INSERT_ROWS = (
     "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source) VALUES (?, ?, ?, ?)"
 )
+# A big batch as one statement over a JSON array of those rows: SQLite lets the GIL go
+# for the whole batch (executemany takes it back for every row), so an import's reader
+# thread parses the next batch meanwhile.
+_INSERT_JSON = (
+    "INSERT OR IGNORE INTO snapshots (competitor_id, at_ms, count, source)"
+    " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?)"
+)
+
+
+def pack_rows(rows: list[SnapshotRow]) -> str:
+    """Readings as :meth:`ReadingsTable.insert_rows` hands a big batch to SQLite."""
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 @translated
@@ -67,7 +81,7 @@ class ReadingsTable(DerivedTable):
         ).rowcount
         return added
 
-    def insert_rows(self, rows: list[SnapshotRow]) -> int:
+    def insert_rows(self, rows: list[SnapshotRow], packed: str | None = None) -> int:
         """Store imported readings in one transaction; returns how many were new.
 
         A big batch goes in with the trigger on new readings set aside, and
@@ -75,29 +89,29 @@ class ReadingsTable(DerivedTable):
         batch reaches are dropped and the stored analysis is moved back to its
         first reading. (The trigger costs three times the insert itself, row
         by row.) Dropping and creating the trigger are in the transaction:
-        other connections never see the file without it.
+        other connections never see the file without it. ``packed`` is
+        :func:`pack_rows` of ``rows``, when the caller made it already (an
+        import makes it in its reader thread).
         """
         with self.write():
             if len(rows) < BULK_ROWS or not self._follows_edits():
                 # rowcount counts the rows inserted, not what the triggers did.
                 return int(self.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
             self.db.execute(f"DROP TRIGGER {INSERT_TRIGGER}")
-            added = int(self.db.conn.executemany(_INSERT_ROWS, rows).rowcount)
+            text = pack_rows(rows) if packed is None else packed
+            added = int(self.db.conn.execute(_INSERT_JSON, [text]).rowcount)
             self._after_bulk(rows)
             self.db.execute(INSERTED)
             return added
 
     def _after_bulk(self, rows: list[SnapshotRow]) -> None:
         """What the trigger on new readings does, for a whole batch at once."""
-        spans: dict[int, list[int]] = {}
-        for cid, at_ms, _, _ in rows:
-            span = spans.get(cid)
-            if span is None:
-                spans[cid] = [at_ms, at_ms]
-            elif at_ms < span[0]:
-                span[0] = at_ms
-            elif at_ms > span[1]:
-                span[1] = at_ms
+        cids = np.fromiter(map(itemgetter(0), rows), np.int64, len(rows))
+        times = np.fromiter(map(itemgetter(1), rows), np.int64, len(rows))
+        spans = {
+            int(cid): (int(times[cids == cid].min()), int(times[cids == cid].max()))
+            for cid in np.unique(cids)
+        }
         # Every block between the batch's first and last reading goes (it is packed
         # again at the next open): coarser than the trigger, as right.
         self.db.conn.executemany(

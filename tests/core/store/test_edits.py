@@ -252,3 +252,41 @@ def test_a_bulk_insert_that_fails_leaves_the_trigger(tmp_path, monkeypatch):
     finally:
         conn.close()
     assert "readings_after_insert" in names and count == 0
+
+
+def test_a_bulk_insert_stores_what_the_row_by_row_insert_stores(tmp_path, monkeypatch):
+    """Big batches go in as one JSON statement: the same rows, duplicates and odd text included."""
+    from photofinish.core.store import readings
+
+    rows = [
+        (1, 500_000, 2**63 - 1, "import"),  # the largest count SQLite holds
+        (1, 501_000, 7, 'a "quoted", comma\\ source'),
+        (2, 502_000, 8, "日本語 🏁"),
+        (2, 502_000, 8, "日本語 🏁"),  # an exact duplicate: left out
+        (1, 503_000, 0, ""),
+    ]
+    stored_rows = []
+    for name, bulk_rows in (("row", 10**9), ("bulk", 1)):
+        monkeypatch.setattr(readings, "BULK_ROWS", bulk_rows)
+        (tmp_path / name).mkdir()
+        path = stored(tmp_path / name)
+        with Store.open(path) as store:
+            assert store.insert_rows(rows) == len(rows) - 1
+        conn = sqlite3.connect(path)
+        try:
+            stored_rows.append(
+                conn.execute(
+                    "SELECT competitor_id, at_ms, count, typeof(count), source, flag, flagged_by"
+                    " FROM snapshots WHERE at_ms >= 500000 ORDER BY id"
+                ).fetchall()
+            )
+        finally:
+            conn.close()
+    assert stored_rows[0] == stored_rows[1]
+    assert [r[:3] for r in stored_rows[1]] == [
+        (1, 500_000, 2**63 - 1),
+        (1, 501_000, 7),
+        (2, 502_000, 8),
+        (1, 503_000, 0),
+    ]
+    assert stored_rows[1][2][4] == "日本語 🏁" and stored_rows[1][0][3] == "integer"
