@@ -116,6 +116,19 @@ class EventLogModel(QAbstractTableModel):
         self.session = session
         self._events: list[Event] = list(session.events)
         self._icons = {kind: kind_icon(colour) for kind, (_, colour) in KINDS.items()}
+        roles = Qt.ItemDataRole
+        self._answers: dict[int, Callable[[Event, int], Any]] = {
+            roles.DisplayRole: self._display,
+            roles.DecorationRole: self._decoration,
+            roles.ToolTipRole: self._tooltip,
+            roles.AccessibleTextRole: self._accessible,
+            roles.ForegroundRole: self._foreground,
+            EXACT_TIME_ROLE: lambda event, _col: fmt.exact(event.at_ms, self.session.zone),
+            KEY_ROLE: lambda event, _col: event_key(event),
+            KIND_ROLE: lambda event, _col: event.kind,
+            TIME_ROLE: lambda event, _col: event.at_ms,
+            EVENT_ROLE: lambda event, _col: event,
+        }
         self.clock: Callable[[], int] = wall_clock_ms
         self._now_ms = self.clock()
         self._abbr = self._zone_abbr()
@@ -179,39 +192,42 @@ class EventLogModel(QAbstractTableModel):
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:  # noqa: E501
         """What each cell shows, and the custom roles the filter and the window use."""
-        if not index.isValid() or not 0 <= index.row() < len(self._events):
+        # A view asks a dozen roles of every cell it paints, most of which the log
+        # leaves to the style: those cost one lookup.
+        answer = self._answers.get(role)
+        if answer is None:
             return None
-        event = self._events[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return fmt.relative(event.at_ms, self.reference_ms(), self.session.zone)
-            if col == 1:
-                return kind_label(event)
-            return event.text
-        if role == Qt.ItemDataRole.DecorationRole and col == 1:
-            return self._icons.get(event.kind)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            # Unbroken spaces: the tooltip wraps the text, never the time, to the time's width.
-            when = fmt.exact(event.at_ms, self.session.zone)
-            when = when.replace(" ", "\u00a0").replace("/", "/\u2060")  # no break after "/"
-            extra = f"\n{event.url}" if event.url else ""
-            return fmt.plain_tooltip(f"{when}\n{event.text}{extra}")
-        if role == Qt.ItemDataRole.AccessibleTextRole and col == 0:
-            relative = fmt.relative(event.at_ms, self.reference_ms(), self.session.zone)
-            return f"{relative}, {fmt.exact(event.at_ms, self.session.zone)}"
-        if role == EXACT_TIME_ROLE:
-            return fmt.exact(event.at_ms, self.session.zone)
-        if role == Qt.ItemDataRole.ForegroundRole and col == 2 and event.handle:
+        row = index.row()
+        if not 0 <= row < len(self._events) or not index.isValid():
+            return None
+        return answer(self._events[row], index.column())
+
+    def _display(self, event: Event, col: int) -> Any:
+        if col == 0:
+            return fmt.relative(event.at_ms, self.reference_ms(), self.session.zone)
+        if col == 1:
+            return kind_label(event)
+        return event.text
+
+    def _decoration(self, event: Event, col: int) -> Any:
+        return self._icons.get(event.kind) if col == 1 else None
+
+    def _tooltip(self, event: Event, col: int) -> Any:
+        # Unbroken spaces: the tooltip wraps the text, never the time, to the time's width.
+        when = fmt.exact(event.at_ms, self.session.zone)
+        when = when.replace(" ", "\u00a0").replace("/", "/\u2060")  # no break after "/"
+        extra = f"\n{event.url}" if event.url else ""
+        return fmt.plain_tooltip(f"{when}\n{event.text}{extra}")
+
+    def _accessible(self, event: Event, col: int) -> Any:
+        if col != 0:
+            return None
+        relative = fmt.relative(event.at_ms, self.reference_ms(), self.session.zone)
+        return f"{relative}, {fmt.exact(event.at_ms, self.session.zone)}"
+
+    def _foreground(self, event: Event, col: int) -> Any:
+        if col == 2 and event.handle:
             return QColor(theme.text_colour(self.session.colour(event.handle)))
-        if role == KEY_ROLE:
-            return event_key(event)
-        if role == KIND_ROLE:
-            return event.kind
-        if role == TIME_ROLE:
-            return event.at_ms
-        if role == EVENT_ROLE:
-            return event
         return None
 
     def event_at(self, row: int) -> Event:
