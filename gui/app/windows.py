@@ -8,7 +8,7 @@ file already open comes forward instead of opening twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from .. import settings
 from ..core.errors import SessionFileError, StoreError
-from ..core.model import Competitor, Race
+from ..core.model import Competitor, Race, Snapshot, SourceConfig
 from ..core.steps import Progress, stage_line
 from ..session import create_race, open_steps
 from ..session.files import damaged
@@ -171,7 +171,11 @@ def new_race_dialog(parent: QWidget | None = None) -> QDialog:
     dialog = RaceDialog(parent)
 
     def create() -> None:
-        create_race_file(dialog.race(), dialog.competitors(), parent)
+        window = create_race_file(
+            dialog.race(), dialog.competitors(), parent, dialog.sources(), dialog.first_readings()
+        )
+        if window is not None and dialog.sources():
+            window.history.fetch_new_race()  # a star race starts with its whole past
 
     dialog.accepted.connect(create)
     dialog.open()
@@ -179,9 +183,17 @@ def new_race_dialog(parent: QWidget | None = None) -> QDialog:
 
 
 def create_race_file(
-    race: Race, competitors: list[Competitor], parent: QWidget | None = None
+    race: Race,
+    competitors: list[Competitor],
+    parent: QWidget | None = None,
+    sources: Sequence[SourceConfig] = (),
+    readings: Sequence[Snapshot] = (),
 ) -> MainWindow | None:
-    """Ask where to save a new race, create the session file there and open it."""
+    """Ask where to save a new race, create the session file there and open it.
+
+    ``sources`` are attached (the window starts following them) and
+    ``readings`` stored first.
+    """
     safe = "".join(ch if ch.isalnum() or ch in " -_" else " " for ch in race.title).strip()
     start = str(Path.home() / f"{' '.join(safe.split()) or 'race'}.pfrace")
     name, _ = QFileDialog.getSaveFileName(parent, "Save New Race", start, SESSION_FILTER)
@@ -196,7 +208,7 @@ def create_race_file(
         )
         return None
     try:
-        create_race(target, race, competitors)
+        create_race(target, race, competitors, sources, readings)
     except (SessionFileError, OSError) as exc:
         log.warning("Could not create %s: %s", target, exc)
         notice(parent, "Could not create the race", f"{target}\n\n{exc}", warn=True)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,10 +54,12 @@ def _local_zone_name() -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    """Create a session."""
+    """Create a session; with ``--follow``, look the accounts up and attach their sources."""
     out = writable_target(args.session)
-    if len(args.competitor) < 2:
-        raise UsageError("new: give at least two --competitor HANDLE[=NAME]")
+    if len(args.competitor) + len(args.follow) < 2:
+        raise UsageError(
+            "new: give at least two competitors: --follow TARGET or --competitor HANDLE[=NAME]"
+        )
     tz = args.tz or _local_zone_name()
     try:
         ZoneInfo(tz)
@@ -75,8 +78,21 @@ def cmd_new(args: argparse.Namespace) -> int:
             raise UsageError(f"new: competitor {handle!r} given twice")
         seen.add(handle)
         comps.append(Competitor(handle, name.strip() or handle, ""))
+    profiles = []
+    if args.follow:
+        from . import follow  # the network, only when asked for
+
+        # Everything is looked up before the file is written: a wrong target writes nothing.
+        profiles = follow.followed(args.follow, args.base_url)
+        for p in profiles:
+            if p.handle in seen:
+                raise UsageError(f"new: competitor {p.handle!r} given twice")
+            seen.add(p.handle)
+        comps = follow.new_competitors(profiles) + comps
     race = Race(args.title, args.milestone, args.platform, tz)
-    Store.create(out, race, comps).close()
+    with Store.create(out, race, comps) as store:
+        if profiles:
+            follow.attach(store, profiles, args.interval, round(time.time() * 1000))
     print(out)
     return 0
 

@@ -18,6 +18,7 @@ from ..core.errors import DamagedFileError, ImportFileError, SessionFileError, S
 from ..core.store import Store
 from .common import has_display
 from .data import cmd_export, cmd_import, cmd_new, cmd_sample, cmd_summary
+from .follow import cmd_lookup
 from .parser import EXIT_BAD_INPUT, SUBCOMMANDS, UsageError, build_gui_parser, build_parser
 from .pictures import cmd_clip, cmd_screenshot
 from .record import cmd_record
@@ -78,6 +79,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
         "screenshot": cmd_screenshot,
         "clip": cmd_clip,
         "record": cmd_record,
+        "lookup": cmd_lookup,
         "desktop-entry": cmd_desktop_entry,
     }
     return handlers[args.command](args)

@@ -14,6 +14,7 @@ SUBCOMMANDS = (
     "screenshot",
     "clip",
     "record",
+    "lookup",
     "desktop-entry",
 )
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_screenshot(sub)
     _add_clip(sub)
     _add_record(sub)
+    _add_lookup(sub)
     _add_desktop_entry(sub)
     return parser
 
@@ -66,12 +68,25 @@ def _add_new(sub: Any) -> None:
     p.add_argument(
         "--competitor",
         action="append",
-        required=True,
+        default=[],
         metavar="HANDLE[=NAME]",
-        help="repeat for each competitor (two or more); the first two race head to head",
+        help="a competitor with no source (repeat; two or more competitors in all, "
+        "counting --follow); the first two race head to head",
+    )
+    p.add_argument(
+        "--follow",
+        action="append",
+        default=[],
+        metavar="TARGET",
+        help="a competitor followed live: a profile link (Bluesky, Mastodon, GitHub, YouTube, "
+        "X) or a spec such as bluesky:name.bsky.social; looked up first (repeat)",
     )
     p.add_argument("--tz", default=None, help="display time zone (IANA name); default: local")
     p.add_argument("--platform", default="", help="where the counts come from, e.g. bluesky")
+    p.add_argument(
+        "--interval", type=_positive_float, metavar="S", help="seconds between polls of --follow"
+    )
+    p.add_argument("--base-url", metavar="URL", help="ask this server instead of the service's")
 
 
 def _add_import(sub: Any) -> None:
@@ -196,6 +211,24 @@ def _add_record(sub: Any) -> None:
         metavar="URL",
         help="send the presets' requests here instead (own instance, proxy, tests)",
     )
+
+
+def _add_lookup(sub: Any) -> None:
+    """``photofinish lookup``."""
+    p = sub.add_parser(
+        "lookup",
+        help="who an account is and its count now",
+        description="Look an account up: its name, its count now and the spec a race follows "
+        "it by. Exits 2 when it does not exist, is suspended or hides its count.",
+    )
+    p.add_argument(
+        "target",
+        metavar="TARGET",
+        help="a profile link (Bluesky, Mastodon, GitHub, YouTube, X), @user@instance, "
+        "or a spec such as bluesky:name.bsky.social",
+    )
+    p.add_argument("--base-url", metavar="URL", help="ask this server instead of the service's")
+    p.add_argument("--json", action="store_true", help='print {"spec", "handle", "name", "count"}')
 
 
 def _add_desktop_entry(sub: Any) -> None:

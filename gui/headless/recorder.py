@@ -13,11 +13,18 @@ from PySide6.QtCore import QCoreApplication, QTimer
 
 from ..core.jobs.analysis import refresh_derived
 from ..core.live import recording
-from ..core.live.specs import PRESETS, SECRET_ENV, SpecError, parse_spec, request_for
+from ..core.live.specs import (
+    PRESETS,
+    SECRET_ENV,
+    SpecError,
+    parse_spec,
+    request_for,
+    secret_allowed,
+)
 from ..core.model import Event, Snapshot, SourceConfig, iso_utc, zone_of
 from ..core.store import Store
 from ..settings import secret_for
-from ..sources.runner import SourceRunner, effective_interval, secret_allowed
+from ..sources.runner import SourceRunner, effective_interval
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import cast
 
 from ..core.errors import SessionFileError, StoreError
-from ..core.model import Competitor, Race
+from ..core.model import Competitor, Race, Snapshot, SourceConfig
 from ..core.steps import Progress, run_steps, within
 from ..core.store import Store
 from .session import Session
@@ -67,13 +67,26 @@ def damaged(path: Path, exc: StoreError) -> SessionFileError:
     return SessionFileError(path, f"is damaged ({exc.detail or exc.problem}); it was not changed")
 
 
-def create_race(target: Path, race: Race, competitors: Sequence[Competitor]) -> None:
+def create_race(
+    target: Path,
+    race: Race,
+    competitors: Sequence[Competitor],
+    sources: Sequence[SourceConfig] = (),
+    readings: Sequence[Snapshot] = (),
+) -> None:
     """Create a new race's session file at ``target``, replacing what was there.
 
-    It is built beside the target and renamed over it, so a replaced file is
-    never half made. Raises SessionFileError or OSError naming the problem.
+    ``sources`` are attached and ``readings`` (the counts its look-ups read)
+    stored. It is built beside the target and renamed over it, so a replaced
+    file is never half made. Raises SessionFileError or OSError naming the problem.
     """
     tmp = target.with_name(f".{target.name}.new")
     tmp.unlink(missing_ok=True)
-    Store.create(tmp, race, competitors).close()
+    with Store.create(tmp, race, competitors) as store:
+        if sources:
+            with store.write():
+                for source in sources:
+                    store.save_source(source)
+        if readings:
+            store.append(readings)
     os.replace(tmp, target)

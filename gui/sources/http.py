@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
-from ..core.live.replies import ReadingError, extract_count
+from ..core.live.replies import ReadingError, read_answer
 from ..core.live.retry import RetryPolicy
 from ..core.live.specs import USER_AGENT, SourceSpec, redact, redact_bytes, request_for
 
@@ -58,6 +58,7 @@ class HttpPoller(QObject):
     # reason (no secrets), epoch seconds of the next attempt, whether retrying can help
     failed = Signal(str, float, bool)
     polled = Signal(float)  # a poll worked; epoch seconds of the next one
+    moved = Signal(str)  # the account moved here (a spec target); said once
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class HttpPoller(QObject):
         # The first retry comes no later than the next poll would have.
         self.policy = RetryPolicy(interval_s=interval_s, base_s=min(retry_base_s, interval_s))
         self.request = request_for(spec, secret)
+        self._moved_to: str | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.poll)
@@ -225,12 +227,15 @@ class HttpPoller(QObject):
         body = redact_bytes(body, [self.secret])
         content_type = headers.get("content-type", "")
         try:
-            count = extract_count(self.spec, int(status), content_type, body)
+            answer = read_answer(self.spec, int(status), content_type, body)
         except ReadingError as exc:
             self._fail(exc.reason, headers, now, lasting=not exc.retry)
             return
         delay = self.policy.after_success(headers, now)
-        self.read.emit(count, now)
+        if answer.moved_to and answer.moved_to != self._moved_to:
+            self._moved_to = answer.moved_to
+            self.moved.emit(answer.moved_to)
+        self.read.emit(answer.count, now)
         self.polled.emit(now + delay)
         self._timer.start(round(delay * 1000))
 

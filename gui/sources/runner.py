@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -15,7 +14,7 @@ from PySide6.QtNetwork import QNetworkAccessManager
 from ..core.errors import StoreError, storage_problem
 from ..core.importing.report import ParsedRow
 from ..core.live.source_state import SourceStatus
-from ..core.live.specs import DEFAULT_BASES, SourceSpec, SpecError, parse_spec
+from ..core.live.specs import SourceSpec, SpecError, parse_spec, secret_allowed
 from ..core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
 from .file import FilePoller
 from .http import TIMEOUT_MS, HttpPoller
@@ -38,22 +37,6 @@ class Sink(Protocol):
     def add_events(self, events: list[Event]) -> None:
         """Store events (source trouble and recovery, notes from a followed file)."""
         ...
-
-
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def secret_allowed(spec: SourceSpec) -> bool:
-    """Whether a key may go with this source's requests: to the service itself or this computer.
-
-    A race file can name any base URL; a key from the environment or the
-    settings must not follow it to somebody else's server.
-    """
-    if not spec.base_url:
-        return True
-    host = (urlsplit(spec.base_url).hostname or "").lower()
-    default = (urlsplit(DEFAULT_BASES.get(spec.kind, "")).hostname or "").lower()
-    return host in _LOOPBACK or host == default
 
 
 def effective_interval(
@@ -93,6 +76,7 @@ class SourceRunner(QObject):
     status_changed = Signal(str)  # source key
     store_failed = Signal(str)  # why readings could not be written
     store_recovered = Signal()
+    moved = Signal(str, str)  # source key, the account it moved to (a spec target)
 
     def __init__(
         self,
@@ -177,6 +161,7 @@ class SourceRunner(QObject):
                 self.manager, spec, interval, secret, self, self.retry_base_s, self.timeout_ms
             )
             poller.read.connect(self._on_poller_read)
+            poller.moved.connect(self._on_poller_moved)
         else:
             interval = effective_interval(spec, config.interval_s, False, self.own_server_floor_s)
             poller = FilePoller(spec, interval, self.zone, self)
@@ -268,6 +253,19 @@ class SourceRunner(QObject):
         )
         self._schedule_flush()
         self._note_success(running, key, count, at)
+
+    @Slot(str)
+    def _on_poller_moved(self, target: str) -> None:
+        key = self._sender_key()
+        running = self._running.get(key)
+        if running is None:
+            return
+        running.status.moved_to = target
+        text = f"{running.spec.label()} has moved to {target}; its count may fall from now on"
+        log.info("%s", text)
+        self._log_event(running, text, time.time())
+        self.status_changed.emit(key)
+        self.moved.emit(key, target)
 
     @Slot(list, float)
     def _on_poller_rows(self, rows: list[ParsedRow], at: float) -> None:

@@ -18,7 +18,7 @@ PRESETS = [
     ("github-followers:octo", "/users/octo"),
     (
         "youtube:UC1234567890abcdefghij",
-        "/youtube/v3/channels?part=statistics&id=UC1234567890abcdefghij",
+        "/youtube/v3/channels?part=id%2Csnippet%2Cstatistics&id=UC1234567890abcdefghij",
     ),
     ("json:{base}/custom.json#data.followers", "/custom.json"),
 ]
@@ -248,15 +248,52 @@ def test_a_wrong_handle_is_failing_at_once_and_not_hammered(
     services.faults.append("404")
     qtbot.waitUntil(lambda: runner.status_of("1").state == FAILING, timeout=5000)
     status = runner.status_of("1")
-    assert status.failures == 1 and "404" in status.reason and "check" in status.reason
+    assert status.failures == 1 and status.reason == "no GitHub repository octo/photo-finish"
     assert status.retry_at is not None and status.retry_at - time.time() >= 0.4
+
+
+@pytest.mark.parametrize(
+    ("spec", "target", "reply", "reason"),
+    [
+        # Mastodon says a suspended account is there (HTTP 200), with counts in it.
+        ("mastodon:@mallory@example.social", "mallory", "mastodon-suspended", "is suspended"),
+        # A fork hiding the count answers -1: not a retry loop, and never a reading.
+        (
+            "mastodon:@hidden@glitch.example",
+            "hidden",
+            "mastodon-hidden-count",
+            "hides its follower count",
+        ),
+        # Bluesky answers an unknown handle and a taken-down account with HTTP 400, not 404.
+        (
+            "bluesky:nobody.bsky.social",
+            "nobody.bsky.social",
+            "bluesky-not-found",
+            "no Bluesky account named",
+        ),
+        ("bluesky:gone.bsky.social", "gone.bsky.social", "bluesky-suspended", "is suspended"),
+        ("x:mallory_x", "mallory_x", "x-suspended", "is suspended"),
+    ],
+)
+def test_documented_dead_ends_fail_at_once_and_store_nothing(
+    qtbot, services, race_store, make_runner, spec, target, reply, reason
+):
+    services.replies[target] = reply
+    runner = make_runner(secrets={"x_token": "tok"})
+    runner.set_sources([_config(spec, services)])
+    qtbot.waitUntil(lambda: runner.status_of("1").state == FAILING, timeout=5000)
+    status = runner.status_of("1")
+    assert reason in status.reason
+    assert status.failures == 1 and status.retry_at is not None
+    qtbot.wait(300)
+    assert _stored(race_store) == []
+    assert len(services.requests) == 1  # a final answer is not asked again and again
 
 
 def test_keys_go_only_to_the_service_itself_or_this_computer(
     qtbot, services, race_store, make_runner
 ):
-    from photofinish.core.live.specs import parse_spec
-    from photofinish.sources.runner import secret_allowed
+    from photofinish.core.live.specs import parse_spec, secret_allowed
 
     assert secret_allowed(parse_spec("github-followers:octo"))
     assert secret_allowed(parse_spec("github-followers:octo", "https://api.github.com"))

@@ -39,11 +39,12 @@ class SourceStatus:
     last_count: int | None = None
     failures: int = 0
     trouble_since: float | None = None
+    moved_to: str | None = None  # the account moved there (Mastodon); its count may drain
 
     def text(self, now: float) -> str:
         """A short line such as "ok", "retrying in 40 s: HTTP 503" or "failing: …"."""
         if self.state == OK:
-            return "ok"
+            return f"ok; moved to {self.moved_to}" if self.moved_to else "ok"
         if self.state == PAUSED:
             return "paused"
         if self.state == HELD:

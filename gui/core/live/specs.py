@@ -22,6 +22,7 @@ KINDS: tuple[str, ...] = (
     "github-stars",
     "github-followers",
     "youtube",
+    "x",
     "json",
     "file",
 )
@@ -32,9 +33,11 @@ PRESET_HELP: dict[str, tuple[str, str]] = {
     "github-stars": ("github-stars:python/cpython", "Stars of a GitHub repository."),
     "github-followers": ("github-followers:torvalds", "Followers of a GitHub user."),
     "youtube": (
-        "youtube:UC_x5XG1OV2P6uZZ5FSM9Ttw",
-        "Subscribers of a YouTube channel (needs an API key; counts are rounded).",
+        "youtube:@handle",
+        "Subscribers of a YouTube channel, by @handle or UC… id "
+        "(needs an API key; counts are rounded).",
     ),
+    "x": ("x:NAME", "Followers of an X (Twitter) account (needs an API bearer token; paid)."),
     "json": (
         "json:https://example.com/stats.json#data.followers",
         "A number in any JSON reply: URL#dotted.path or URL#/json/pointer.",
@@ -45,6 +48,7 @@ PRESET_HELP: dict[str, tuple[str, str]] = {
 SECRET_ENV: dict[str, tuple[str, ...]] = {
     "github_token": ("PHOTOFINISH_GITHUB_TOKEN", "GITHUB_TOKEN"),
     "youtube_key": ("PHOTOFINISH_YOUTUBE_KEY", "YOUTUBE_API_KEY"),
+    "x_token": ("PHOTOFINISH_X_TOKEN",),
 }
 
 DEFAULT_BASES: dict[str, str] = {
@@ -52,11 +56,20 @@ DEFAULT_BASES: dict[str, str] = {
     "github-stars": "https://api.github.com",
     "github-followers": "https://api.github.com",
     "youtube": "https://www.googleapis.com",
+    "x": "https://api.x.com",
 }
 
-PRESETS: tuple[str, ...] = ("bluesky", "mastodon", "github-stars", "github-followers", "youtube")
+PRESETS: tuple[str, ...] = (
+    "bluesky",
+    "mastodon",
+    "github-stars",
+    "github-followers",
+    "youtube",
+    "x",
+)
 
 _DEFAULT_INTERVAL_S = 60.0
+_X_INTERVAL_S = 900.0
 
 
 def _project_url() -> str | None:
@@ -119,6 +132,8 @@ class SourceSpec:
             return "github_token"
         if self.kind == "youtube":
             return "youtube_key"
+        if self.kind == "x":
+            return "x_token"
         return None
 
     @property
@@ -146,6 +161,9 @@ class SourceSpec:
             # YouTube Data API: 10,000 units per day, channels.list costs 1;
             # two channels every 30 s = 5760 units, room for restarts.
             return 30.0
+        if self.kind == "x":
+            # X's API is paid per request: a reading a minute at the most.
+            return 60.0
         if self.kind == "json":
             # An unknown server: be polite.
             return 5.0
@@ -156,6 +174,8 @@ class SourceSpec:
         """The suggested polling interval: a minute (a followed file: a second), or the minimum."""
         if self.kind == "file":
             return 1.0  # the file system also says when it changes; a look costs a stat
+        if self.kind == "x":
+            return _X_INTERVAL_S  # every request is paid for
         return max(_DEFAULT_INTERVAL_S, self.min_interval_s(has_secret))
 
     def label(self) -> str:
@@ -171,6 +191,8 @@ class SourceSpec:
             return f"GitHub followers of {target}"
         if self.kind == "youtube":
             return f"YouTube channel {target}"
+        if self.kind == "x":
+            return f"X @{target}"
         if self.kind == "json":
             url, _, path = target.partition("#")
             host = urlsplit(url).hostname or url
@@ -196,6 +218,9 @@ _MASTODON_USER_RE = re.compile(r"[^\s@/?#]+")
 _GITHUB_OWNER_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _GITHUB_REPO_RE = re.compile(r"[A-Za-z0-9._-]+")
 _YOUTUBE_ID_RE = re.compile(r"[A-Za-z0-9_-]{10,64}")
+# YouTube handles: 3 to 30 letters, digits, underscores, hyphens and dots.
+_YOUTUBE_HANDLE_RE = re.compile(r"@[\w.-]{3,30}")
+_X_NAME_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _INDEX_RE = re.compile(r"\[(\d+)\]")
 
 
@@ -282,12 +307,23 @@ def _parse_github_user(rest: str) -> str:
 
 def _parse_youtube(rest: str) -> str:
     if rest.startswith("@"):
-        raise SpecError(
-            f"youtube: needs a channel id (UC… from the channel's page), not a handle like {rest}"
-        )
+        if not _YOUTUBE_HANDLE_RE.fullmatch(rest):
+            raise SpecError(
+                f"a YouTube handle is @ and 3 to 30 letters, digits, _ - or ., not {rest!r}"
+            )
+        return rest
     if not _YOUTUBE_ID_RE.fullmatch(rest):
-        raise SpecError(f"a YouTube channel id looks like UC_x5XG1OV2P6uZZ5FSM9Ttw, not {rest!r}")
+        raise SpecError(
+            f"a YouTube channel is an @handle or an id like UC_x5XG1OV2P6uZZ5FSM9Ttw, not {rest!r}"
+        )
     return rest
+
+
+def _parse_x(rest: str) -> str:
+    name = rest.removeprefix("@")
+    if not _X_NAME_RE.fullmatch(name):
+        raise SpecError(f"an X user name has 1 to 15 letters, digits and underscores, not {rest!r}")
+    return name
 
 
 def _parse_json(rest: str) -> str:
@@ -352,12 +388,28 @@ _PARSERS = {
     "github-stars": _parse_github_stars,
     "github-followers": _parse_github_user,
     "youtube": _parse_youtube,
+    "x": _parse_x,
     "json": _parse_json,
     "file": _parse_file,
 }
 
 
 # --- secrets -------------------------------------------------------------------------------
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def secret_allowed(spec: SourceSpec) -> bool:
+    """Whether a key may go with this source's requests: to the service itself or this computer.
+
+    A race file can name any base URL; a key from the environment or the
+    settings must not follow it to somebody else's server.
+    """
+    if not spec.base_url:
+        return True
+    host = (urlsplit(spec.base_url).hostname or "").lower()
+    default = (urlsplit(DEFAULT_BASES.get(spec.kind, "")).hostname or "").lower()
+    return host in _LOOPBACK or host == default
 
 
 def secret_from_env(name: str, env: Mapping[str, str] | None = None) -> str:
@@ -426,9 +478,20 @@ def request_for(spec: SourceSpec, secret: str = "") -> HttpRequest:
                 "a YouTube API key is needed: set PHOTOFINISH_YOUTUBE_KEY "
                 "or enter one in Race > Sources"
             )
-        query = urlencode({"part": "statistics", "id": spec.target})
+        # One quota unit whatever the parts: the name comes with the count.
+        which = "forHandle" if spec.target.startswith("@") else "id"
+        query = urlencode({"part": "id,snippet,statistics", which: spec.target})
         url = f"{base}/youtube/v3/channels?{query}&key={quote(secret, safe='')}"
         return HttpRequest(url, headers, f"{base}/youtube/v3/channels?{query}&key=…")
+    elif spec.kind == "x":
+        if not secret:
+            raise SpecError(
+                "an X API bearer token is needed: set PHOTOFINISH_X_TOKEN "
+                "or enter one in Race > Sources"
+            )
+        name = quote(spec.target, safe="")
+        url = f"{base}/2/users/by/username/{name}?{urlencode({'user.fields': 'public_metrics'})}"
+        headers["Authorization"] = f"Bearer {secret}"
     elif spec.kind == "json":
         url = spec.target.partition("#")[0]
         return HttpRequest(url, headers, _hide_password(url))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import (
     QEvent,
@@ -12,7 +10,6 @@ from PySide6.QtCore import (
     QObject,
     QSize,
     Qt,
-    QTimeZone,
     Signal,
     Slot,
 )
@@ -31,13 +28,24 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QTableWidget,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ...core.model import DEFAULT_COLOURS, DEFAULT_STALE_AFTER_S, Competitor, Race
+from ...core.model import (
+    DEFAULT_COLOURS,
+    DEFAULT_STALE_AFTER_S,
+    Competitor,
+    Race,
+    Snapshot,
+    SourceConfig,
+)
+from ...sources.lookup import Lookups
 from .. import fmt, forms
+from .profile_rows import ProfileRow, ProfileRows
+from .zones import canonical_zone, system_zone, zone_names
 
 # Okabe–Ito colour-blind-safe colours, in the order new competitors get them.
 PALETTE = DEFAULT_COLOURS  # Okabe-Ito: new rows take the first colour not yet used
@@ -45,32 +53,7 @@ PLATFORMS = ("Bluesky", "Mastodon", "GitHub", "YouTube", "Twitter", "Other")
 DEFAULT_MILESTONE = 1_000_000
 MAX_MILESTONE = 2_147_483_647
 MIN_COMPETITORS = 2
-# Entries of the zoneinfo folder that are links or helpers, not zone names.
-_NOT_ZONES = frozenset({"localtime", "posixrules"})
-_HANDLE, _NAME, _COLOUR = range(3)
-
-
-@cache
-def zone_names() -> tuple[str, ...]:
-    """Every IANA time zone name this machine knows, sorted (always with UTC)."""
-    return tuple(sorted((available_timezones() - _NOT_ZONES) | {"UTC"}))
-
-
-@cache
-def _zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in zone_names()}
-
-
-def canonical_zone(text: str) -> str | None:
-    """The zone name for text typed in any case, or None when it names no zone."""
-    return _zones_by_folded_name().get(text.strip().casefold())
-
-
-def system_zone() -> str:
-    """The system's IANA zone name when Qt reports a known one, else UTC."""
-    raw = QTimeZone.systemTimeZoneId()
-    name = raw if isinstance(raw, str) else bytes(raw.data()).decode("utf-8", "replace")
-    return name if name in zone_names() else "UTC"
+_PLATFORM, _HANDLE, _NAME, _COLOUR, _ACCOUNT = range(5)
 
 
 def normalise_handle(text: str) -> str:
@@ -90,6 +73,7 @@ class _Row:
     colour: QToolButton
     id: int | None = None
     stored_handle: str | None = None
+    follows: ProfileRow | None = None  # its look-up, in a new race
 
     def colour_value(self) -> str:
         return str(self.colour.property("colour"))
@@ -97,6 +81,8 @@ class _Row:
     def handle_value(self) -> str:
         if self.stored_handle is not None:
             return self.stored_handle
+        if self.follows is not None and self.follows.profile is not None:
+            return self.follows.profile.handle  # the account as its service names it
         return normalise_handle(self.handle.text())
 
 
@@ -110,8 +96,17 @@ class RaceDialog(QDialog):
         parent: QWidget | None = None,
         race: Race | None = None,
         competitors: list[Competitor] | None = None,
+        lookups: Lookups | None = None,
     ) -> None:
         super().__init__(parent)
+        self.profiles: ProfileRows | None = None
+        if race is None:  # a new race can follow accounts: each row is looked up as typed
+            if lookups is None:
+                from ...settings import secret_for
+
+                lookups = Lookups(secret_for, parent=self)
+            self.profiles = ProfileRows(lookups, self)
+            self.profiles.changed.connect(self._revalidate)
         self._race = race
         self._editing = race is not None
         self._rows: list[_Row] = []
@@ -119,7 +114,7 @@ class RaceDialog(QDialog):
         self._valid: bool | None = None
         self.setObjectName("raceDialog")
         self.setWindowTitle("Edit Race" if self._editing else "New Race")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(560 if self._editing else 760)
         self.setSizeGripEnabled(True)
 
         self.title_edit = QLineEdit()
@@ -194,17 +189,20 @@ class RaceDialog(QDialog):
             )
         else:
             hint_text = (
-                "The first two race head to head; any others are followed alongside. "
-                "Leave a display name empty to use the handle."
+                "Paste each competitor's profile link (Bluesky, Mastodon, GitHub, YouTube or X) "
+                "to follow it live, or type a handle with Manual for readings you enter or "
+                "import. The first two race head to head."
             )
         self.hint_label = forms.plain_label(hint_text, "hintLabel")
         self.hint_label.setWordWrap(True)
 
-        self.table = QTableWidget(0, 3)
+        self.table = QTableWidget(0, 5)
         self.table.setObjectName("competitorsTable")
         self.table.setAccessibleName("Competitors")
         self.table.setToolTip("One row per competitor, in race order")
-        self.table.setHorizontalHeaderLabels(["Handle", "Display name", "Colour"])
+        self.table.setHorizontalHeaderLabels(
+            ["Platform", "Profile link or handle", "Display name", "Colour", "Account"]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -215,6 +213,12 @@ class RaceDialog(QDialog):
         header.setSectionResizeMode(_HANDLE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(_COLOUR, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_PLATFORM, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_ACCOUNT, QHeaderView.ResizeMode.Stretch)
+        if self._editing:  # handles stay as they are: nothing to look up
+            self.table.setColumnHidden(_PLATFORM, True)
+            self.table.setColumnHidden(_ACCOUNT, True)
+            self.table.setHorizontalHeaderItem(_HANDLE, QTableWidgetItem("Handle"))
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(
             max(self.title_edit.sizeHint().height() + 4, 30)
@@ -285,7 +289,7 @@ class RaceDialog(QDialog):
                 self._append_row(None)
         self._refresh_rows()
         self.title_edit.setFocus()
-        self.resize(620, self.sizeHint().height())
+        self.resize(620 if self._editing else 900, self.sizeHint().height())
 
     # -- public API -----------------------------------------------------------
 
@@ -330,6 +334,26 @@ class RaceDialog(QDialog):
             )
         return result
 
+    def sources(self) -> list[SourceConfig]:
+        """The live sources of the rows that follow an account (a new race)."""
+        return [
+            SourceConfig(
+                row.handle_value(),
+                row.follows.profile.spec.text,
+                row.follows.profile.spec.default_interval_s(),
+            )
+            for row in self._rows
+            if row.follows is not None and row.follows.profile is not None
+        ]
+
+    def first_readings(self) -> list[Snapshot]:
+        """The counts the look-ups read, as the race's first readings."""
+        return [
+            Snapshot(f.found_ms, row.handle_value(), f.profile.count, f.profile.spec.text)
+            for row in self._rows
+            if (f := row.follows) is not None and f.profile is not None
+        ]
+
     def accept(self) -> None:
         """Close with OK only when the entries are valid."""
         self._revalidate()
@@ -342,7 +366,7 @@ class RaceDialog(QDialog):
         index = len(self._rows)
         handle = QLineEdit()
         handle.setFrame(False)
-        handle.setPlaceholderText("@handle")
+        handle.setPlaceholderText("@handle" if self._editing else "Profile link or @handle")
         handle.setMaxLength(200)
         name = QLineEdit()
         name.setFrame(False)
@@ -372,7 +396,10 @@ class RaceDialog(QDialog):
             )
             handle.setPalette(palette)
         else:
-            handle.setToolTip("The account's handle, with or without a leading @")
+            handle.setToolTip(
+                "A profile link (bsky.app/profile/…, a Mastodon @user page, github.com/…, "
+                "youtube.com/@…, x.com/…) or a handle, with or without a leading @"
+            )
         name.setToolTip("How the competitor is shown; empty means the handle")
         colour.setToolTip("The competitor's colour in charts; click to choose another")
         initial = QColor(competitor.colour) if competitor is not None else QColor()
@@ -387,6 +414,10 @@ class RaceDialog(QDialog):
         self.table.setCellWidget(index, _HANDLE, handle)
         self.table.setCellWidget(index, _NAME, name)
         self.table.setCellWidget(index, _COLOUR, colour)
+        if self.profiles is not None:
+            row.follows = self.profiles.add(handle, name)
+            self.table.setCellWidget(index, _PLATFORM, row.follows.platform)
+            self.table.setCellWidget(index, _ACCOUNT, row.follows.status)
         self._rows.append(row)
         return row
 
@@ -420,6 +451,8 @@ class RaceDialog(QDialog):
             self.zone_combo,
         ]
         for row in self._rows:
+            if row.follows is not None:
+                chain.append(row.follows.platform)
             chain += [row.handle, row.name, row.colour]
         chain += [self.add_button, self.remove_button, self.button_box]
         for first, second in zip(chain, chain[1:], strict=False):
@@ -484,6 +517,8 @@ class RaceDialog(QDialog):
             return
         index = self._row_to_remove()
         row = self._rows.pop(index)
+        if self.profiles is not None:
+            self.profiles.remove(row.handle)
         for widget in (row.handle, row.name, row.colour):
             widget.removeEventFilter(self)
             # The view deletes its cell widgets later; until then keep them out
@@ -516,6 +551,12 @@ class RaceDialog(QDialog):
             return f"“{zone_text}” is not a time zone; pick one from the list"
         if len(self._rows) < MIN_COMPETITORS:
             return "A race needs at least two competitors"
+        for number, row in enumerate(self._rows, start=1):
+            if row.follows is not None and row.follows.problem:
+                return f"Competitor {number}: {row.follows.problem}"
+        for number, row in enumerate(self._rows, start=1):
+            if row.follows is not None and row.follows.pending:
+                return f"Looking up competitor {number}…"
         seen: set[str] = set()
         for number, row in enumerate(self._rows, start=1):
             handle = row.handle_value()

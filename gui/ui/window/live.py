@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import cast
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QAction, QUndoStack
-from PySide6.QtWidgets import QDialog, QMenu, QStatusBar, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QMessageBox, QStatusBar, QWidget
 
 from ...core.errors import StoreError
 from ...core.live.source_state import FAILING, HELD, OK, PAUSED, RETRYING, STARTING
-from ...core.model import Snapshot
+from ...core.model import Snapshot, SourceConfig
 from ...session import Session
 from ...settings import secret_for
 from ...sources.runner import SourceRunner
@@ -65,6 +66,7 @@ class LiveSources(QObject):
         self.runner.status_changed.connect(self._on_runner_status_changed)
         self.runner.store_failed.connect(self._on_runner_store_failed)
         self.runner.store_recovered.connect(self._on_runner_store_recovered)
+        self.runner.moved.connect(self._on_runner_moved)
         self.recorder_pid: int | None = None
         writable = not self.session.read_only
         self.sources_action = QAction("&Sources…", self)
@@ -183,6 +185,41 @@ class LiveSources(QObject):
 
     # -- dialogs -------------------------------------------------------------------------
     @Slot()
+    @Slot(str, str)
+    def _on_runner_moved(self, key: str, target: str) -> None:
+        """Offer to follow the account a followed Mastodon account moved to."""
+        config = next((c for k, (c, _) in self.runner.statuses().items() if k == key), None)
+        if config is None or self.session.read_only:
+            return
+        who = self.session.name(config.handle)
+        box = notice(
+            self.dialog_parent(),
+            "Account moved",
+            f"{config.spec.partition(':')[2]} ({who}) has moved to {target}. The old account's "
+            "count may fall as followers move over.\n\nFollow the new account instead? "
+            "Readings stored so far stay.",
+            name="accountMoved",
+            modal=False,
+        )
+        follow = box.addButton("Follow the New Account", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep Following", QMessageBox.ButtonRole.RejectRole)
+        follow.clicked.connect(lambda: self.follow_instead(config, f"mastodon:{target}"))
+
+    def follow_instead(self, old: SourceConfig, spec: str) -> None:
+        """Replace a source's spec (a moved account's new one) and run it."""
+        sources = [
+            replace(c, spec=spec) if c.id == old.id and c.spec == old.spec else c
+            for c in self.session.sources()
+        ]
+        try:
+            self.session.replace_sources(sources)
+        except StoreError as exc:
+            self.status.showMessage(f"The source was not changed: {exc.problem}", 8000)
+            return
+        self.runner.set_sources(self.session.sources())
+        self.status.showMessage(f"{self.session.name(old.handle)} is now followed as {spec}", 8000)
+        self.refresh()
+
     def edit_sources(self) -> None:
         """Race > Sources…: attach, edit, pause and remove sources; they restart as edited."""
         from ..dialogs.sources import SourcesDialog

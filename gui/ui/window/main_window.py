@@ -56,6 +56,7 @@ from . import menus, view_state
 from .copies import SESSION_FILTER, Copies
 from .edits import Edits
 from .exports import Exports
+from .history import HistoryFetch
 from .imports import Imports
 from .live import LiveSources
 from .view_state import ViewParts
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.imports = Imports(session, status, self)
         self.copies = Copies(self.view_parts, status, self)
         self.edits = Edits(session, self.undo_stack, status, self)
+        self.history = HistoryFetch(session, status, self)
         menus.build(self, writable=not session.read_only)
         self.log_check.toggled.connect(self.log_action.setChecked)
         self._connect()
@@ -523,6 +525,7 @@ class MainWindow(QMainWindow):
         self.replay_bar.pause()
         self.exports.cancel_all()
         self.live.stop()
+        self.history.stop()
         self.session.stop_watching()
         if self._remember:
             view_state.save(self.view_parts)

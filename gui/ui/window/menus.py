@@ -97,6 +97,7 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
             Item("&Edit Race…", "edits.edit_race", ("Ctrl+E",), "edit_race_action", True),
             SEPARATOR,
             Built("live.add_actions"),
+            Item("Fetch &History…", "history.fetch_all", name="history_action", writable=True),
         ),
     ),
     (

@@ -86,8 +86,11 @@ def test_file_spec_expands_home(monkeypatch, tmp_path):
         ("github-stars:python", "a GitHub repository looks like owner/repo"),
         ("github-stars:a/b/c", "a GitHub repository looks like owner/repo"),
         ("github-followers:bad_name!", "a GitHub user name"),
-        ("youtube:@mkbhd", "needs a channel id"),
-        ("youtube:UC x", "a YouTube channel id looks like"),
+        ("youtube:@a", "a YouTube handle is @ and 3 to 30"),
+        ("youtube:@no spaces", "a YouTube handle is @ and 3 to 30"),
+        ("youtube:UC x", "a YouTube channel is an @handle or an id like"),
+        ("x:has space", "an X user name has 1 to 15"),
+        ("x:sixteen_letters1", "an X user name has 1 to 15"),
         ("json:ftp://x.org/a", "needs an http:// or https:// URL"),
         ("json:https:///a#b", "the URL has no host"),
         ("json:https://x.org/a b", "must not contain spaces"),
@@ -141,6 +144,7 @@ def test_kinds_and_help_agree():
         "github-stars",
         "github-followers",
         "youtube",
+        "x",
         "json",
         "file",
     )
@@ -254,11 +258,11 @@ def test_youtube_request_hides_the_key_in_display_url():
     req = request_for(spec, "k+y/z")
     assert req.url == (
         "https://www.googleapis.com/youtube/v3/channels"
-        "?part=statistics&id=UC_x5XG1OV2P6uZZ5FSM9Ttw&key=k%2By%2Fz"
+        "?part=id%2Csnippet%2Cstatistics&id=UC_x5XG1OV2P6uZZ5FSM9Ttw&key=k%2By%2Fz"
     )
     assert req.display_url == (
         "https://www.googleapis.com/youtube/v3/channels"
-        "?part=statistics&id=UC_x5XG1OV2P6uZZ5FSM9Ttw&key=…"
+        "?part=id%2Csnippet%2Cstatistics&id=UC_x5XG1OV2P6uZZ5FSM9Ttw&key=…"
     )
     assert "Authorization" not in req.headers
 
@@ -334,14 +338,14 @@ def test_youtube_reads_a_string_of_digits():
 def test_youtube_hidden_count_is_final():
     doc = {"items": [{"statistics": {"hiddenSubscriberCount": True}}]}
     err = reading_error(YOUTUBE, 200, body(doc))
-    assert err.reason == "the channel hides its subscriber count"
+    assert err.reason == "the YouTube channel UC_x5XG1OV2P6uZZ5FSM9Ttw hides its subscriber count"
     assert err.retry is False
 
 
 @pytest.mark.parametrize("doc", [{"items": []}, {"pageInfo": {"totalResults": 0}}])
 def test_youtube_unknown_channel(doc):
     err = reading_error(YOUTUBE, 200, body(doc))
-    assert err.reason == "no channel with id UC_x5XG1OV2P6uZZ5FSM9Ttw"
+    assert err.reason == "no YouTube channel UC_x5XG1OV2P6uZZ5FSM9Ttw"
     assert err.retry is False
 
 
@@ -482,7 +486,7 @@ def test_bluesky_unknown_profile_is_final():
     err = reading_error(
         BSKY, 400, body({"error": "InvalidRequest", "message": "Profile not found"})
     )
-    assert err.reason == "HTTP 400 Bad Request: Profile not found"
+    assert err.reason == "no Bluesky account named aplusk.bsky.social"
     assert err.retry is False
 
 
@@ -518,16 +522,18 @@ def test_github_401_hints_at_the_token():
 
 
 @pytest.mark.parametrize(
-    ("text", "hint"),
+    ("text", "reason"),
     [
-        ("bluesky:bsky.app", "check the handle"),
-        ("github-stars:a/b", "check the repository"),
-        ("json:https://x.org/a", "check the URL"),
+        ("bluesky:bsky.app", "no Bluesky account named bsky.app"),
+        ("mastodon:@a@b.social", "no Mastodon account @a@b.social"),
+        ("github-stars:a/b", "no GitHub repository a/b"),
+        ("github-followers:octocat", "no GitHub user octocat"),
+        ("json:https://x.org/a", "not found (HTTP 404): check the URL"),
     ],
 )
-def test_404_is_final_with_a_hint(text, hint):
+def test_404_is_final_and_names_what_is_missing(text, reason):
     err = reading_error(parse_spec(text), 404, body({"message": "Not Found"}))
-    assert err.reason == f"not found (HTTP 404): {hint}"
+    assert err.reason == reason
     assert err.retry is False
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QColorDialog, QDialog, QLineEdit, QWidget
 
 from photofinish.core.model import DEFAULT_STALE_AFTER_S, Competitor, Race
 from photofinish.ui import fmt
-from photofinish.ui.dialogs import race as race_dialog
+from photofinish.ui.dialogs import zones
 from photofinish.ui.dialogs.race import PALETTE, RaceDialog
 
 # Typing a zone opens the completer's popup, which the offscreen platform cannot
@@ -242,7 +242,7 @@ def test_default_zone_is_the_system_zone(monkeypatch, qtbot):
         def systemTimeZoneId(cls):  # noqa: N802 (Qt name)
             return QByteArray(cls.zone)
 
-    monkeypatch.setattr(race_dialog, "QTimeZone", FakeTimeZone)
+    monkeypatch.setattr(zones, "QTimeZone", FakeTimeZone)
     assert _dialog(qtbot).race().display_tz == "Europe/Paris"
     FakeTimeZone.zone = b"Nowhere/Special"
     dlg = _dialog(qtbot)
@@ -251,8 +251,8 @@ def test_default_zone_is_the_system_zone(monkeypatch, qtbot):
 
 
 def test_default_zone_matches_qt(new_dialog):
-    system = bytes(race_dialog.QTimeZone.systemTimeZoneId().data()).decode()
-    expected = system if system in race_dialog.zone_names() else "UTC"
+    system = bytes(zones.QTimeZone.systemTimeZoneId().data()).decode()
+    expected = system if system in zones.zone_names() else "UTC"
     assert new_dialog.zone_combo.currentText() == expected
 
 
