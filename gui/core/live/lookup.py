@@ -65,14 +65,13 @@ class Profile:
 
 
 def names_a_source(text: str) -> bool:
-    """Whether text names its own service (a link, a spec, ``@user@instance``): no bare handle."""
+    """Whether text names its own service (a profile link or a spec), unlike a bare handle."""
     text = text.strip()
     kind, sep, _ = text.partition(":")
     return bool(
         (sep and kind.lower() in KINDS)
         or re.match(r"(?i)https?://", text)
         or re.match(r"[\w.-]+\.[a-z]{2,}/", text, re.I)
-        or re.fullmatch(r"@?[^\s@/]+@[^\s@/]+\.[^\s@/]+", text)
     )
 
 

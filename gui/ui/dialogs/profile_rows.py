@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 
 from ...core.live.lookup import Profile, names_a_source, parse_target
@@ -88,6 +89,11 @@ class ProfileRows(QObject):
         )
         status = forms.plain_label("")
         status.setObjectName("accountLabel")
+        # Painted like the line edits beside it, so a selected row reads the same across.
+        status.setBackgroundRole(QPalette.ColorRole.Base)
+        status.setAutoFillBackground(True)
+        status.setContentsMargins(4, 0, 4, 0)
+        status.setMinimumWidth(0)
         status.setToolTip("Who the account is and its count now, as the service says")
         timer = QTimer(self)
         timer.setSingleShot(True)

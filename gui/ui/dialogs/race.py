@@ -219,6 +219,9 @@ class RaceDialog(QDialog):
             self.table.setColumnHidden(_PLATFORM, True)
             self.table.setColumnHidden(_ACCOUNT, True)
             self.table.setHorizontalHeaderItem(_HANDLE, QTableWidgetItem("Handle"))
+        else:  # the account line gets the room a name does not need
+            header.setSectionResizeMode(_NAME, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(_NAME, 170)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(
             max(self.title_edit.sizeHint().height() + 4, 30)
@@ -289,7 +292,7 @@ class RaceDialog(QDialog):
                 self._append_row(None)
         self._refresh_rows()
         self.title_edit.setFocus()
-        self.resize(620 if self._editing else 900, self.sizeHint().height())
+        self.resize(620 if self._editing else 1000, self.sizeHint().height())
 
     # -- public API -----------------------------------------------------------
 

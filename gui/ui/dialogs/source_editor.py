@@ -53,7 +53,11 @@ TARGET_LABELS = {
     "json": "URL",
     "file": "File",
 }
-SECRET_LABELS = {"github_token": "GitHub token", "youtube_key": "YouTube API key"}
+SECRET_LABELS = {
+    "github_token": "GitHub token",
+    "youtube_key": "YouTube API key",
+    "x_token": "X bearer token",
+}
 MAX_INTERVAL_S = 24 * 3600
 
 
@@ -456,6 +460,10 @@ class SourceEditor(QDialog):
         spec = self._rule_spec()
         if spec.kind == "youtube" and not self._has_secret("youtube_key"):
             notes.append("YouTube needs an API key: add one under Keys before this source runs.")
+        if spec.kind == "x" and not self._has_secret("x_token"):
+            notes.append("X needs an API bearer token: add one under Keys before this source runs.")
+        if spec.kind == "x":
+            notes.append("X's API is paid per request: a slow interval keeps the bill small.")
         text = "\n".join(notes)
         self.warning_label.setText(text)
         self.warning_label.setVisible(bool(text))

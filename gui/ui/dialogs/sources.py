@@ -37,6 +37,8 @@ SECRET_HINTS = {
     f"so GitHub sources can poll every {_GITHUB.min_interval_s(has_secret=True):g} s "
     f"instead of every {_GITHUB.min_interval_s(has_secret=False):g} s.",
     "youtube_key": "Needed for YouTube subscriber counts (a YouTube Data API v3 key).",
+    "x_token": "Needed for X follower counts (an X API bearer token); X charges for each "
+    "request, so X sources poll every 15 minutes unless told otherwise.",
 }
 _COMPETITOR, _SOURCE, _EVERY, _STATE, _STATUS = range(5)
 

@@ -136,7 +136,7 @@ def test_manual_competitors_still_make_a_race_without_sources(qtbot, dialog, ser
 
 def test_a_suspended_account_is_a_problem_not_a_zero(qtbot, dialog, services):
     services.replies["mallory"] = "mastodon-suspended"
-    paste(qtbot, dialog, 0, "@mallory@example.social")
+    paste(qtbot, dialog, 0, "https://example.social/@mallory")
     qtbot.waitUntil(lambda: "suspended" in account(dialog, 0), timeout=5000)
     assert not dialog.ok_button.isEnabled()
     assert dialog.first_readings() == []
