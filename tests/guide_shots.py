@@ -51,24 +51,36 @@ def _render(tmp: Path) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     written = []
 
-    # 1. File ▸ New Race, filled in.
+    # 1. File ▸ New Race, two repositories pasted and looked up (on the local stand-in).
+    import time
+
+    from photofinish.core.live.specs import secret_from_env
+    from photofinish.sources.lookup import Lookups
+    from tests.fake_services import FakeServices
+    from tests.ui.dialogs.test_race_lookup import to_services
+
+    services = FakeServices(start=8_412, step=379).start()
     running.set_choice(theme.LIGHT, remember=False)
-    dialog = RaceDialog()
+    dialog = RaceDialog(lookups=Lookups(secret_from_env, to_services(services)))
     dialog.title_edit.setText("Race to 10,000 stars")
     dialog.milestone_spin.setValue(10_000)
     dialog.platform_combo.setCurrentText("GitHub")
-    rows = dialog._rows
-    for row, (handle, name) in zip(
-        rows, (("octo-org/atlas", "Atlas"), ("octo-org/beacon", "Beacon")), strict=False
-    ):
-        row.handle.setText(handle)
-        row.name.setText(name)
     dialog.zone_combo.setCurrentText("Europe/Paris")
     dialog.show()
+    for row, repo in zip(dialog._rows, ("octo-org/atlas", "octo-org/beacon"), strict=False):
+        row.handle.insert(f"https://github.com/{repo}")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not dialog.ok_button.isEnabled():
+        _settle(app)
+        time.sleep(0.02)
+    for row, name in zip(dialog._rows, ("Atlas", "Beacon"), strict=False):
+        row.name.setText(name)
+        row.handle.setCursorPosition(0)
     _settle(app)
     dialog.title_edit.deselect()
     written.append(_save(dialog.grab(), "1-new-race.png"))
     dialog.close()
+    services.stop()
 
     # 2 and 3. The window on the 2009 race, light mid-race and dark near the finish.
     copy = tmp / "race-2009.pfrace"
