@@ -161,3 +161,43 @@ def test_create_watch_note_close_and_reopen_from_recent(qtbot, tmp_path, monkeyp
     (x0, x1), _ = again.chart.getViewBox().viewRange()
     assert abs(x0 * 1000 - (t0 + 10 * 60_000)) < 1000 and abs(x1 * 1000 - (t0 + 40 * 60_000)) < 1000
     assert sum(len(s) for s in again.session.series.values()) == 120
+
+
+def test_a_new_star_race_opens_following_both_repositories_with_their_history(
+    qtbot, tmp_path, monkeypatch, services
+):
+    """File ▸ New Race with two GitHub links: looked up, created, followed, history loaded."""
+    from photofinish.core.live import specs
+
+    monkeypatch.setitem(specs.DEFAULT_BASES, "github-stars", services.base_url)
+    sunday = 1_788_048_000
+    for repo in ("octo-org/atlas", "octo-org/beacon"):
+        services.history[repo] = [
+            {"week": sunday - i * 7 * 86_400, "total": 7, "days": [1] * 7} for i in range(10)
+        ]
+    services.count, services.step = 70, 0  # both have 70 stars, the sum of their days
+    target = tmp_path / "stars.pfrace"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    dialog = app_module.new_race_dialog(None)
+    qtbot.addWidget(dialog)
+    dialog.title_edit.setText("Stars")
+    dialog._rows[0].handle.insert("https://github.com/octo-org/atlas")
+    dialog._rows[1].handle.insert("https://github.com/octo-org/beacon")
+    qtbot.waitUntil(dialog.ok_button.isEnabled, timeout=10_000)
+    dialog.ok_button.click()
+    window = app_module.window_for(target)
+    assert window is not None
+    qtbot.waitUntil(
+        lambda: all(
+            len(window.session.series[r]) >= 71 for r in ("octo-org/atlas", "octo-org/beacon")
+        ),
+        timeout=15_000,
+    )
+    with Store.open(target, read_only=True) as store:
+        sources = {s.source for s in store.snapshots("octo-org/atlas")}
+        assert [s.spec for s in store.sources()] == [
+            "github-stars:octo-org/atlas",
+            "github-stars:octo-org/beacon",
+        ]
+    assert {"history", "github-stars:octo-org/atlas"} <= sources
+    window.close()
