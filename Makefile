@@ -12,9 +12,11 @@ QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
 	libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libxrender1 fonts-dejavu-core
 # And what the tests need: a virtual X display and a way to look at it, and ffmpeg
-# (optional for users: replay clips as MP4; GIF needs only Pillow), and desktop-file-validate
-# for the .desktop entry.
-TEST_DEBS := xvfb xauth x11-utils ffmpeg desktop-file-utils
+# (optional for users: replay clips as MP4; GIF needs only Pillow), desktop-file-validate
+# for the .desktop entry, and the shared MIME database with xdg-mime (and the mimetype tool
+# it asks outside a desktop session) to check that race files open with the app.
+TEST_DEBS := xvfb xauth x11-utils ffmpeg desktop-file-utils shared-mime-info xdg-utils \
+	libfile-mimeinfo-perl
 
 # Installs the Debian packages named in $(1) that are missing: with apt-get when
 # root, otherwise it names them and stops. Does nothing where there is no dpkg.

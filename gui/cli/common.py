@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from .parser import UsageError
+from .parser import STDIO, UsageError
 
 
 def writable_target(path: str) -> Path:
@@ -27,3 +31,31 @@ def has_display() -> bool:
     if sys.platform in ("win32", "darwin"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+@contextmanager
+def from_stdin(path: str) -> Iterator[str]:
+    """``path``, or for ``-`` a file holding what standard input brought (read to its end)."""
+    if path != STDIO:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="photofinish-") as tmp:
+        spool = Path(tmp) / "standard input"
+        with spool.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        yield str(spool)
+
+
+@contextmanager
+def to_stdout(path: str, suffix: str) -> Iterator[Path]:
+    """Where to write ``path``; for ``-`` a file whose bytes go to standard output once written."""
+    if path != STDIO:
+        yield writable_target(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="photofinish-") as tmp:
+        out = Path(tmp) / f"standard output{suffix}"
+        yield out
+        if out.exists():  # written whole (a stopped export leaves nothing)
+            with out.open("rb") as written:
+                shutil.copyfileobj(written, sys.stdout.buffer)
+            sys.stdout.buffer.flush()

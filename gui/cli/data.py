@@ -16,8 +16,8 @@ from ..core.errors import DamagedFileError, SessionFileError, StorageError, stor
 from ..core.model import Competitor, Race
 from ..core.reports import bad_line_lines, import_lines
 from ..core.store import Store
-from .common import writable_target
-from .parser import UsageError
+from .common import from_stdin, to_stdout, writable_target
+from .parser import STDIO, UsageError
 
 log = logging.getLogger("photofinish")
 LISTED_BAD_LINES = 50  # bad lines an import lists on the terminal
@@ -112,12 +112,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise SessionFileError(args.session, "is read-only; nothing was imported")
         for progress in store.unfinished_imports():
             print(f"photofinish: note: {unfinished_import_text(progress)}", file=sys.stderr)
-        steps = import_file_steps(store, args.file, report)
-        with deferred_interrupts() as stop_asked:
+        with from_stdin(args.file) as source, deferred_interrupts() as stop_asked:
+            steps = import_file_steps(store, source, report)
             try:
                 run_with_progress(
                     steps,
-                    f"Importing {Path(args.file).name}",
+                    f"Importing {Path(source).name}",
                     "bytes",
                     sys.stderr,
                     stop_asked=stop_asked,
@@ -180,13 +180,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export snapshots as CSV (progress on a terminal), or the event log as CSV or Markdown."""
-    import signal
+    """Export snapshots as CSV (progress on a terminal), or the event log as CSV or Markdown.
 
-    from ..core.jobs.exports import export_csv_steps, export_events_csv, export_events_markdown
-    from ..core.model import zone_of
-    from ..core.steps import deferred_interrupts, run_with_progress
-
+    ``-`` as OUT writes to standard output (the format from ``--format``, else CSV).
+    """
     fmt = args.format
     if fmt is None:
         fmt = "md" if Path(args.out).suffix.lower() in (".md", ".markdown") else "csv"
@@ -196,7 +193,17 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"export: {why}: Markdown is only for the event log (--what events); "
             "snapshots export as CSV"
         )
-    out = writable_target(args.out)
+    with to_stdout(args.out, f".{fmt}") as out:
+        return _export(args, fmt, out, "standard output" if args.out == STDIO else str(out))
+
+
+def _export(args: argparse.Namespace, fmt: str, out: Path, shown: str) -> int:
+    import signal
+
+    from ..core.jobs.exports import export_csv_steps, export_events_csv, export_events_markdown
+    from ..core.model import zone_of
+    from ..core.steps import deferred_interrupts, run_with_progress
+
     with Store.open(args.session, read_only=True) as store:
         if args.what == "snapshots":
             # Progress on a terminal; Ctrl+C or SIGTERM stop it between rows, writing nothing.
@@ -210,11 +217,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                         stop_asked=stop_asked,
                     )
                 except KeyboardInterrupt:
-                    print(f"photofinish: export stopped; {out} was not written", file=sys.stderr)
+                    print(f"photofinish: export stopped; {shown} was not written", file=sys.stderr)
                     if stop_asked() == signal.SIGTERM:  # stopped, not interrupted: 128 + 15
                         raise SystemExit(128 + signal.SIGTERM) from None
                     raise
-            print(f"{rows:,} snapshots written to {out}", file=sys.stderr)
+            print(f"{rows:,} snapshots written to {shown}", file=sys.stderr)
             return 0
         race = store.race()
         zone = zone_of(race.display_tz)
@@ -224,5 +231,5 @@ def cmd_export(args: argparse.Namespace) -> int:
         rows = export_events_markdown(events, zone, names, out, race.title)
     else:
         rows = export_events_csv(events, zone, names, out)
-    print(f"{rows:,} events written to {out}", file=sys.stderr)
+    print(f"{rows:,} events written to {shown}", file=sys.stderr)
     return 0

@@ -1,4 +1,9 @@
-"""Put Photo Finish in a Linux desktop's menu: the .desktop entry and the icon, per user."""
+"""Put Photo Finish in a Linux desktop's menu, per user: the entry, the icon, the race file type.
+
+A race file (``*.pfrace``) is registered as ``application/x-photofinish-race``
+(a shared-mime-info package, with an icon of its own) and the entry says it
+opens that type, so double-clicking a race in a file manager opens it here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from pathlib import Path
 from ..core import paths
 
 APP_ID = "photofinish"  # the .desktop file's name, the icon's name and the window's WM class
+MIME_TYPE = "application/x-photofinish-race"
+MIME_ICON = MIME_TYPE.replace("/", "-")  # the icon name the shared-mime-info spec derives
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")  # Exec arguments holding one of these are quoted
 
 
@@ -22,6 +29,12 @@ class Plan:
     desktop_file: Path
     icon_file: Path
     command: list[str]
+    mime_file: Path
+    mime_icon_file: Path
+
+    def files(self) -> tuple[Path, ...]:
+        """Everything installing writes."""
+        return (self.desktop_file, self.icon_file, self.mime_file, self.mime_icon_file)
 
     def exec_line(self) -> str:
         """The entry's ``Exec`` value: the command, quoted as the spec asks, then ``%f``."""
@@ -68,10 +81,13 @@ def running_command() -> list[str]:
 def plan(command: list[str] | None = None) -> Plan:
     """Where the entry and icon go under the user's data folder, and what the entry runs."""
     base = data_home()
+    icons = base / "icons" / "hicolor" / "scalable"
     return Plan(
         desktop_file=base / "applications" / f"{APP_ID}.desktop",
-        icon_file=base / "icons" / "hicolor" / "scalable" / "apps" / f"{APP_ID}.svg",
+        icon_file=icons / "apps" / f"{APP_ID}.svg",
         command=command or running_command(),
+        mime_file=base / "mime" / "packages" / f"{APP_ID}.xml",
+        mime_icon_file=icons / "mimetypes" / f"{MIME_ICON}.svg",
     )
 
 
@@ -98,7 +114,10 @@ def install(target: Plan) -> list[str]:
     """
     resources = paths.resources_dir()
     template = (resources / f"{APP_ID}.desktop").read_text(encoding="utf-8")
-    _write_atomically(target.icon_file, (resources / f"{APP_ID}.svg").read_bytes())
+    icon = (resources / f"{APP_ID}.svg").read_bytes()
+    _write_atomically(target.icon_file, icon)
+    _write_atomically(target.mime_icon_file, icon)
+    _write_atomically(target.mime_file, (resources / f"{APP_ID}-mime.xml").read_bytes())
     _write_atomically(target.desktop_file, target.entry_text(template).encode("utf-8"))
     return _refresh_caches(target)
 
@@ -106,7 +125,7 @@ def install(target: Plan) -> list[str]:
 def uninstall(target: Plan) -> tuple[list[Path], list[str]]:
     """Remove the entry and the icon; returns what was removed and notes on the cache tools."""
     removed = []
-    for path in (target.desktop_file, target.icon_file):
+    for path in target.files():
         if path.is_file():
             path.unlink()
             removed.append(path)
@@ -128,6 +147,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def _refresh_caches(target: Plan) -> list[str]:
     """Run the menu and icon cache tools where the system has them; never fails."""
     tools = [
+        ["update-mime-database", str(target.mime_file.parents[1])],
         ["update-desktop-database", "-q", str(target.desktop_file.parent)],
         # -t: a user's hicolor folder has no index.theme; -f: rebuild even if it looks current.
         ["gtk-update-icon-cache", "-q", "-f", "-t", str(target.icon_file.parents[2])],
@@ -179,8 +199,8 @@ def run(do_install: bool, do_uninstall: bool) -> int:
             notes = install(target)
         except OSError as exc:
             return _failed("install", exc)
-        print(f"Installed {target.desktop_file}")
-        print(f"Installed {target.icon_file}")
+        for path in target.files():
+            print(f"Installed {path}")
         print(f"The menu entry runs: {' '.join(target.command)}")
         for note in notes:
             print(f"  {note}")
@@ -189,8 +209,10 @@ def run(do_install: bool, do_uninstall: bool) -> int:
     print(f"The Photo Finish desktop entry is {state}. With --install it writes:")
     print(f"  {target.desktop_file}  (Exec={target.exec_line()})")
     print(f"  {target.icon_file}")
-    print("and refreshes the menu and icon caches where the tools are present.")
-    print("--uninstall removes both.")
+    print(f"  {target.mime_file}  (race files, *.pfrace, as {MIME_TYPE})")
+    print(f"  {target.mime_icon_file}")
+    print("and refreshes the file type, menu and icon caches where the tools are present.")
+    print("--uninstall removes them.")
     return 0
 
 

@@ -7,6 +7,7 @@ and work on machines without a display.
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -35,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         a in ("-h", "--help") for a in args_list[:1]
     )
     try:
+        mistyped = _mistyped_command(args_list)
+        if mistyped:
+            raise UsageError(mistyped)
         if wants_sub:
             args = build_parser().parse_args(args_list)
             return _run_subcommand(args)
@@ -53,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("damaged file", exc_info=True)
         print(f"photofinish: error: the session file is damaged ({exc.detail})", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # SIGPIPE
     except OSError as exc:  # a full disk, a folder that went away: the file and the reason
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"photofinish: error: {where}{exc.strerror or exc}", file=sys.stderr)
@@ -67,6 +75,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _mistyped_command(args: list[str]) -> str | None:
+    """What to say when the first word is neither a command nor a file, but looks like one."""
+    words = [a for a in args if not a.startswith("-")]
+    if not words or words[0] in SUBCOMMANDS or Path(words[0]).exists():
+        return None
+    first = words[0]
+    close = difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.6)
+    if close:
+        return f"unknown command {first!r}; did you mean {close[0]!r}?"
+    if len(words) > 1 and "/" not in first and "." not in first:
+        return f"unknown command {first!r}; the commands are {', '.join(SUBCOMMANDS)}"
+    return None
 
 
 def _run_subcommand(args: argparse.Namespace) -> int:

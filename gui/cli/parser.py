@@ -26,19 +26,65 @@ class UsageError(Exception):
     """Bad input on the command line: reported as one line, exit 2."""
 
 
+PROG = "photofinish"
+USAGE = (
+    "photofinish [SESSION] [--no-replay]   open the window (default: the 2009 race, replaying)\n"
+    "       photofinish COMMAND [ARGS]          (photofinish COMMAND --help for each)"
+)
+STDIO = "-"  # a file argument that means standard input or output
+
+
+def version_text() -> str:
+    """``photofinish VERSION``, as ``--version`` prints it."""
+    from importlib import metadata
+
+    try:
+        return f"{PROG} {metadata.version('photofinish')}"
+    except metadata.PackageNotFoundError:
+        return f"{PROG} (not installed)"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # "photofinish: error: " comes once, from main; a subcommand names itself.
+        command = self.prog.removeprefix(PROG).strip()
+        raise UsageError(f"{command}: {message}" if command else message)
+
+
+class _Version(argparse.Action):
+    """``--version``: the version on stdout, exit 0 (the text read when it is asked for)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kw: Any) -> None:
+        print(version_text())
+        parser.exit()
+
+
+def _common(parser: argparse.ArgumentParser, top: bool) -> None:
+    """``--debug`` before or after a subcommand, and ``--version``."""
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show tracebacks and debug logs",
+    )
+    if top:
+        parser.add_argument("--version", action=_Version)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser for every subcommand."""
     parser = _Parser(
-        prog="photofinish",
-        description="Follow a race between two counters toward a milestone.",
+        prog=PROG,
+        usage=USAGE,
+        description="Follow a race between two counters toward a milestone. With no "
+        "command, open the window on SESSION (--no-replay: as stored), or on the bundled "
+        "2009 race, replaying.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _common(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, prog=PROG)
 
     _add_sample(sub)
     _add_new(sub)
@@ -50,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record(sub)
     _add_lookup(sub)
     _add_desktop_entry(sub)
+    for command in sub.choices.values():
+        _common(command, top=False)
     return parser
 
 
@@ -93,7 +141,7 @@ def _add_import(sub: Any) -> None:
     """``photofinish import``."""
     p = sub.add_parser("import", help="import snapshots and annotations (CSV or JSON Lines)")
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the file to read; - for standard input")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -113,7 +161,11 @@ def _add_export(sub: Any) -> None:
         "(CSV or a Markdown table, times in the race's display zone and in UTC).",
     )
     p.add_argument("session", metavar="SESSION")
-    p.add_argument("out", metavar="OUT", help="the file to write (.csv, or .md for Markdown)")
+    p.add_argument(
+        "out",
+        metavar="OUT",
+        help="the file to write (.csv, or .md for Markdown); - for standard output",
+    )
     p.add_argument(
         "--what",
         choices=("snapshots", "events"),
@@ -207,6 +259,13 @@ def _add_record(sub: Any) -> None:
     p.add_argument("--interval", type=_positive_float, metavar="S", help="seconds between polls")
     p.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")
     p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object a line: {"type": "reading", "at", "handle", "count", "source"}, '
+        '{"type": "event", "kind", "at", "handle", "text"}, {"type": "paused", "at", "reason"} '
+        'or {"type": "resumed", "at"}',
+    )
+    p.add_argument(
         "--base-url",
         metavar="URL",
         help="send the presets' requests here instead (own instance, proxy, tests)",
@@ -253,12 +312,13 @@ def _add_range(p: argparse.ArgumentParser, what: str) -> None:
 def build_gui_parser() -> argparse.ArgumentParser:
     """The parser for opening the window."""
     parser = _Parser(
-        prog="photofinish",
+        prog=PROG,
+        usage=USAGE,
         description="Open the race window (default: the bundled 2009 race, replaying). "
-        f"Subcommands: {', '.join(SUBCOMMANDS)}; see 'photofinish --help'.",
+        f"Commands: {', '.join(SUBCOMMANDS)}; see 'photofinish --help'.",
     )
     parser.add_argument("session", nargs="?", metavar="SESSION")
-    parser.add_argument("--debug", action="store_true")
+    _common(parser, top=True)
     parser.add_argument("--no-replay", action="store_true", help="show the race as stored")
     return parser
 

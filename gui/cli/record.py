@@ -35,7 +35,7 @@ def cmd_record(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         try:
-            stored = record(store, configs, args.duration)
+            stored = record(store, configs, args.duration, as_json=args.json)
         except RecordError:
             return 1
         print(f"photofinish: stopped; {stored} new reading(s) stored", file=sys.stderr)

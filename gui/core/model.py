@@ -122,13 +122,14 @@ def ms_to_datetime(at_ms: int) -> datetime:
 
 
 def iso_utc(at_ms: int | None) -> str | None:
-    """ISO 8601 UTC text with a Z, to the second (or to the millisecond when needed)."""
+    """ISO 8601 UTC text to the millisecond with a Z: ``2009-04-17T06:13:00.000Z``.
+
+    Always this one shape (the file's ``*_readable`` views write the same), so
+    every time the command line prints, in JSON or not, sorts and parses alike.
+    """
     if at_ms is None:
         return None
-    dt = ms_to_datetime(at_ms)
-    if at_ms % 1000:
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ms_to_datetime(at_ms).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at_ms % 1000:03d}Z"
 
 
 def datetime_to_ms(dt: datetime) -> int:

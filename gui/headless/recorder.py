@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import time
 from collections.abc import Callable
 from typing import TextIO
 
@@ -21,10 +20,11 @@ from ..core.live.specs import (
     request_for,
     secret_allowed,
 )
-from ..core.model import Event, Snapshot, SourceConfig, iso_utc, zone_of
+from ..core.model import Event, Snapshot, SourceConfig, zone_of
 from ..core.store import Store
 from ..settings import secret_for
 from ..sources.runner import SourceRunner, effective_interval
+from .record_lines import RecordLines
 
 log = logging.getLogger(__name__)
 
@@ -105,18 +105,17 @@ def plan_feeds(
 class StoreSink:
     """The recorder's sink: commits to the file, then prints what was stored."""
 
-    def __init__(self, store: Store, out: TextIO) -> None:
+    def __init__(self, store: Store, out: TextIO | RecordLines) -> None:
         self.store = store
-        self.out = out
+        self.lines = out if isinstance(out, RecordLines) else RecordLines(out)
         self.readings = 0
 
     def append(self, snapshots: list[Snapshot]) -> list[Snapshot]:
         """Store readings; print one line per new reading, after the commit."""
         new = self.store.append(snapshots)
         for s in new:
-            print(f"{iso_utc(s.at_ms)}  stored  {s.handle}  {s.count}  {s.source}", file=self.out)
+            self.lines.reading(s)
         self.readings += len(new)
-        self.out.flush()
         return new
 
     def add_events(self, events: list[Event]) -> None:
@@ -125,8 +124,11 @@ class StoreSink:
             for e in events:
                 self.store.add_event(e)
         for e in events:
-            print(f"{iso_utc(e.at_ms)}  {e.kind}  {e.handle or '-'}  {e.text}", file=self.out)
-        self.out.flush()
+            self.lines.event(e)
+
+    def checkpoint(self) -> None:
+        """Bring the file itself up to date (see Store.checkpoint)."""
+        self.store.checkpoint()
 
 
 def record(
@@ -135,10 +137,12 @@ def record(
     duration_s: float | None,
     out: TextIO = sys.stdout,
     retry_base_s: float = 5.0,
+    as_json: bool = False,
 ) -> int:
     """Record until SIGINT/SIGTERM or the duration ends; returns how many readings were new."""
     app = QCoreApplication.instance() or QCoreApplication([])
-    sink = StoreSink(store, out)
+    lines = RecordLines(out, as_json)
+    sink = StoreSink(store, lines)
     runner = SourceRunner(
         sink,
         [c.handle for c in store.competitors()],
@@ -147,21 +151,8 @@ def record(
         None,
         retry_base_s,
     )
-    runner.store_failed.connect(
-        lambda why: print(
-            f"{iso_utc(int(time.time() * 1000))}  paused  -  cannot store readings: {why}; "
-            "retrying",
-            file=out,
-            flush=True,
-        )
-    )
-    runner.store_recovered.connect(
-        lambda: print(
-            f"{iso_utc(int(time.time() * 1000))}  resumed  -  storing readings again",
-            file=out,
-            flush=True,
-        )
-    )
+    runner.store_failed.connect(lines.paused)
+    runner.store_recovered.connect(lines.resumed)
 
     stopping = False
 

@@ -418,6 +418,10 @@ class Session(QObject):
         self._notes_changed()
         return old
 
+    def checkpoint(self) -> None:
+        """Bring the file itself up to date with its write-ahead log (see Store.checkpoint)."""
+        self._store.checkpoint()
+
     def add_events(self, events: list[Event]) -> None:
         """Store events from live sources (trouble, recovery, notes from a followed file)."""
         self._check_writable()

@@ -25,6 +25,8 @@ FLUSH_MS = 200  # readings are stored in batches this often
 STORE_RETRY_MS = 2000  # while the file cannot be written, try again this often
 # Without the public service's rate limits (own instance, proxy, tests) polls may be this close.
 MIN_INTERVAL_OWN_SERVER_S = 1.0
+# While recording, the file alone (copied, synced) is at most about this far behind.
+CHECKPOINT_S = 30.0
 
 
 class Sink(Protocol):
@@ -36,6 +38,10 @@ class Sink(Protocol):
 
     def add_events(self, events: list[Event]) -> None:
         """Store events (source trouble and recovery, notes from a followed file)."""
+        ...
+
+    def checkpoint(self) -> None:
+        """Bring the file itself up to date with its write-ahead log (see Store.checkpoint)."""
         ...
 
 
@@ -107,6 +113,10 @@ class SourceRunner(QObject):
         self._flush.setInterval(FLUSH_MS)
         self._flush.setSingleShot(True)
         self._flush.timeout.connect(self.flush)
+        self._stored_since_checkpoint = False
+        self._checkpoint = QTimer(self)
+        self._checkpoint.setInterval(round(CHECKPOINT_S * 1000))
+        self._checkpoint.timeout.connect(self.checkpoint)
 
     # -- which sources run ---------------------------------------------------------
     @staticmethod
@@ -173,6 +183,8 @@ class SourceRunner(QObject):
         poller.polled.connect(self._on_poller_polled)
         running = _Running(config, spec, poller)
         self._running[key] = running
+        if not self._checkpoint.isActive():
+            self._checkpoint.start()
         log.info("Source started: %s for %s every %.0f s", spec.label(), config.handle, interval)
         poller.start()
         self.status_changed.emit(key)
@@ -191,10 +203,23 @@ class SourceRunner(QObject):
                     time.time(),
                 )
 
+    @Slot()
+    def checkpoint(self) -> None:
+        """Copy the newest readings into the file itself, off the path of storing them."""
+        if not self._stored_since_checkpoint:
+            return
+        try:
+            self.sink.checkpoint()
+        except StoreError as exc:  # the next one tries again; the readings are stored
+            log.warning("Could not bring the file up to date with its log: %s", exc)
+            return
+        self._stored_since_checkpoint = False
+
     def stop(self, attempts: int = 3) -> int:
         """Stop every source and store what is still buffered; returns readings left unstored."""
         for key in list(self._running):
             self._stop(key)
+        self._checkpoint.stop()
         self._flush.stop()
         for attempt in range(attempts):
             self.flush()
@@ -354,6 +379,8 @@ class SourceRunner(QObject):
             return []
         if self._store_problem is not None:
             self._release(len(snapshots))
+        if new or events:
+            self._stored_since_checkpoint = True
         if new:
             self.stored.emit(new)
         return new

@@ -36,9 +36,9 @@ def test_summary_json_of_the_sample(sample_copy, capsys):
     assert data["display_tz"] == "America/Los_Angeles"
     assert data["winner"] == "aplusk" and data["margin_at_finish"] == 1761
     assert [c["at"] for c in data["lead_changes"]] == [
-        "2009-04-17T01:38:00Z",
-        "2009-04-17T03:50:00Z",
-        "2009-04-17T04:25:00Z",
+        "2009-04-17T01:38:00.000Z",
+        "2009-04-17T03:50:00.000Z",
+        "2009-04-17T04:25:00.000Z",
     ]
     assert [c["leader"] for c in data["lead_changes"]] == ["aplusk", "cnnbrk", "aplusk"]
     by = {c["handle"]: c for c in data["competitors"]}
@@ -51,11 +51,11 @@ def test_summary_json_of_the_sample(sample_copy, capsys):
         "rate_per_hour",
         "eta",
     }
-    assert by["aplusk"]["crossed_at"] == "2009-04-17T06:13:00Z"
-    assert by["cnnbrk"]["crossed_at"] == "2009-04-17T06:42:00Z"
+    assert by["aplusk"]["crossed_at"] == "2009-04-17T06:13:00.000Z"
+    assert by["cnnbrk"]["crossed_at"] == "2009-04-17T06:42:00.000Z"
     assert by["britneyspears"]["crossed_at"] is None
     assert data["glitches"] == [
-        {"handle": "cnnbrk", "at": "2009-04-17T05:32:00Z", "count": 1998130}
+        {"handle": "cnnbrk", "at": "2009-04-17T05:32:00.000Z", "count": 1998130}
     ]
 
 
@@ -124,7 +124,7 @@ def test_new_import_export_round_trip(tmp_path, capsys, sample_copy):
 
 def test_import_reports_bad_lines_with_numbers(tmp_path, capsys, sample_copy):
     bad = tmp_path / "bad.csv"
-    bad.write_text("timestamp,competitor,count\n2009-04-18T00:00:00Z,aplusk,x\n")
+    bad.write_text("timestamp,competitor,count\n2009-04-18T00:00:00.000Z,aplusk,x\n")
     code, out, _ = run(capsys, "import", str(sample_copy), str(bad), "--json")
     assert code == 0
     assert json.loads(out)["skipped"] == [{"line": 2, "reason": "count 'x' is not a whole number"}]

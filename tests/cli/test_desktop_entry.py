@@ -215,3 +215,44 @@ def test_the_installed_command_writes_its_own_path(tmp_path):
     entry = tmp_path / "data" / "applications" / "photofinish.desktop"
     assert _keys(entry.read_text())["Exec"] == f"{exe} %f"
     _validate(entry)
+
+
+XDG_MIME = shutil.which("xdg-mime")
+needs_xdg_mime = pytest.mark.skipif(
+    XDG_MIME is None or shutil.which("update-mime-database") is None,
+    reason="xdg-mime and update-mime-database (Debian: xdg-utils, shared-mime-info) are needed",
+)
+
+
+def _xdg_mime(*args: str) -> str:
+    assert XDG_MIME is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_CURRENT")}
+    env.pop("DESKTOP_SESSION", None)  # the generic lookup: the shared MIME database
+    done = subprocess.run(
+        [XDG_MIME, *args], capture_output=True, text=True, check=False, env=env, timeout=60
+    )
+    return done.stdout.strip()
+
+
+@needs_xdg_mime
+@needs_validator
+def test_race_files_open_with_photofinish_once_installed_and_not_after(
+    capsys, monkeypatch, script, sample_path, tmp_path
+):
+    # xdg-mime splits its search path on spaces: a data folder without one here.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    race = tmp_path / "the race.pfrace"
+    shutil.copyfile(sample_path, race)
+    before = _xdg_mime("query", "filetype", str(race))
+    assert before != desktop.MIME_TYPE
+    assert run(capsys, "desktop-entry", "--install")[0] == 0
+    target = desktop.plan()
+    _validate(target.desktop_file)
+    assert f"MimeType={desktop.MIME_TYPE};" in target.desktop_file.read_text()
+    assert target.mime_icon_file.is_file()
+    assert _xdg_mime("query", "filetype", str(race)) == desktop.MIME_TYPE
+    assert _xdg_mime("query", "default", desktop.MIME_TYPE) == "photofinish.desktop"
+    code, out, _ = run(capsys, "desktop-entry", "--uninstall")
+    assert code == 0 and str(target.mime_file) in out
+    assert not any(path.exists() for path in target.files())
+    assert _xdg_mime("query", "filetype", str(race)) != desktop.MIME_TYPE

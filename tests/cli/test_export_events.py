@@ -43,7 +43,7 @@ def test_events_as_markdown(tmp_path, capsys, sample_copy):
     assert len(table) == n + 2
     crossing = [line for line in table if "| crossed |" in line and "@aplusk" in line]
     assert len(crossing) == 1
-    assert crossing[0].startswith("| 2009-04-16 23:13:00 PDT | 2009-04-17T06:13:00Z | crossed |")
+    assert crossing[0].startswith("| 2009-04-16 23:13:00 PDT | 2009-04-17T06:13:00.000Z | crossed |")
     assert digest(sample_copy) == before  # exporting never writes to the session
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.md", "race.db"]
 
@@ -61,12 +61,12 @@ def test_events_as_csv(tmp_path, capsys, sample_copy):
     by = {(r[2], r[3]): r for r in rows[1:] if r[2] == "crossed"}
     assert by[("crossed", "aplusk")][:5] == [
         "2009-04-16 23:13:00 PDT",
-        "2009-04-17T06:13:00Z",
+        "2009-04-17T06:13:00.000Z",
         "crossed",
         "aplusk",
         "Ashton Kutcher",
     ]
-    assert by[("crossed", "cnnbrk")][1] == "2009-04-17T06:42:00Z"
+    assert by[("crossed", "cnnbrk")][1] == "2009-04-17T06:42:00.000Z"
 
 
 @pytest.mark.parametrize(

@@ -256,9 +256,9 @@ def test_export_csv_steps_progress_and_result(store, out_dir, monkeypatch):
     assert progress == [(0, 7), (2, 7), (4, 7), (6, 7), (7, 7)]
     lines = target.read_text(encoding="utf-8").split("\n")
     assert lines[0] == "timestamp,competitor,count,source"
-    assert lines[1] == "2009-04-17T06:13:00Z,aplusk,998000,ABC"
+    assert lines[1] == "2009-04-17T06:13:00.000Z,aplusk,998000,ABC"
     assert lines[3] == '2009-04-17T06:14:00.500Z,aplusk,999000,"twitterholic, rounded"'
-    assert lines[4] == '2009-04-17T06:15:00Z,cnnbrk,998900,"the ""live"" page"'
+    assert lines[4] == '2009-04-17T06:15:00.000Z,cnnbrk,998900,"the ""live"" page"'
     assert lines[-1] == ""  # ends with a newline
     assert len(lines) == 9
     assert sorted(p.name for p in out_dir.iterdir()) == ["snapshots.csv"]

@@ -88,6 +88,9 @@ ALLOWED: dict[tuple[str, str, str], Allowed] = {
     ("core/store/schema.py", "_analysis_follows_edits", "statement"): Allowed(
         "one statement of _EDITS, the module's own constant, split by sqlite3.complete_statement"
     ),
+    ("core/store/schema.py", "_readable_answers", "statement"): Allowed(
+        "one statement of _ANSWERS, the module's own constant, split by sqlite3.complete_statement"
+    ),
 }
 
 

@@ -73,8 +73,8 @@ def history_request(spec: SourceSpec, secret: str = "", url: str | None = None) 
 def next_page(link: str, base_url: str) -> tuple[str | None, int]:
     """The ``Link`` header's next page (only on the same origin), and the last page's number."""
     links = {rel: url for url, rel in _LINK_RE.findall(link or "")}
-    last = _PAGE_RE.search(links.get("last", ""))
-    pages = int(last.group(1)) if last else 0
+    last = _PAGE_RE.findall(links.get("last", ""))
+    pages = int(last[0]) if last else 0
     url = links.get("next")
     if url is not None:
         here, there = urlsplit(base_url), urlsplit(url)

@@ -267,4 +267,35 @@ CREATE INDEX snapshots_rounded ON snapshots (competitor_id, at_ms)
     WHERE source LIKE 'youtube:%';
 """
 
-SCHEMA_VERSION = 4
+
+@migrations(name="0005_readable_answers")
+def _readable_answers(db: Database) -> None:
+    """Views that answer the usual questions right with plain SQL, glitches left out.
+
+    ``snapshots_readable`` has every reading, the glitches too (``flag`` is
+    ``glitch`` for those); ``readings_clean`` has only those the race counts,
+    and ``crossings`` each competitor's first counted reading at or above the
+    milestone: "when did aplusk reach a million?" without knowing about flags.
+    """
+    for statement in statements(_ANSWERS):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 5")
+
+
+_ANSWERS = """
+CREATE VIEW readings_clean AS
+    SELECT s.id,
+           strftime('%Y-%m-%dT%H:%M:%fZ', s.at_ms / 1000.0, 'unixepoch') AS at_utc,
+           c.handle, s.count, s.source
+    FROM snapshots s JOIN competitors c ON c.id = s.competitor_id
+    WHERE s.flag != 'glitch';
+CREATE VIEW crossings AS
+    SELECT c.handle, c.name, r.milestone,
+           strftime('%Y-%m-%dT%H:%M:%fZ', min(s.at_ms) / 1000.0, 'unixepoch') AS crossed_at_utc,
+           s.count
+    FROM competitors c CROSS JOIN race r
+    JOIN snapshots s ON s.competitor_id = c.id AND s.count >= r.milestone AND s.flag != 'glitch'
+    GROUP BY c.id;
+"""
+
+SCHEMA_VERSION = 5

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
 from ...session import Session
 from .. import fmt, theme
@@ -101,7 +109,7 @@ class ReplayBar(QWidget):
         self.clock = QElapsedTimer()
 
         self.play_button = QToolButton()
-        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.play_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.play_button.setMinimumWidth(64)
         self.play_button.setObjectName("playButton")
         self.play_button.clicked.connect(self.toggle)
@@ -179,15 +187,33 @@ class ReplayBar(QWidget):
             self.play()
 
     def set_speed(self, speed: float) -> None:
-        """Set the speed multiplier."""
+        """Set the speed multiplier; the box shows it, as one of its own or on a line of its own."""
         self.replayer.speed = speed
+        shown = speed_label("", speed)
+        box = self.speed_box
+        box.blockSignals(True)  # the box follows the speed; it must not set one itself
+        try:
+            index = box.findText(shown)
+            if index < 0:  # a speed of its own (the demo's, to reach the finish in time)
+                if box.count() > len(SPEEDS):
+                    box.removeItem(len(SPEEDS))
+                box.addItem(shown)
+                index = len(SPEEDS)
+            box.setCurrentIndex(index)
+        finally:
+            box.blockSignals(False)
 
     def change_speed(self, step: int) -> None:
         """Step through the fixed speeds (faster: +1, slower: -1)."""
         fixed = [i for i, s in enumerate(SPEEDS) if s[1] is not None]
         current = self.speed_box.currentIndex()
-        if current not in fixed:
-            current = fixed[0]
+        if current not in fixed:  # from a speed of its own: the nearest fixed one that way
+            speed = self.replayer.speed
+            faster = [i for i in fixed if (SPEEDS[i][1] or 0) > speed]
+            slower = [i for i in fixed if (SPEEDS[i][1] or 0) < speed]
+            pick = (faster[:1] if step > 0 else slower[-1:]) or [fixed[0 if step < 0 else -1]]
+            self.speed_box.setCurrentIndex(pick[0])
+            return
         pos = max(0, min(len(fixed) - 1, fixed.index(current) + step))
         self.speed_box.setCurrentIndex(fixed[pos])
 
@@ -210,6 +236,8 @@ class ReplayBar(QWidget):
 
     @Slot(int)
     def _on_speed_box_changed(self, index: int) -> None:
+        if index >= len(SPEEDS):  # the speed of its own, chosen again: it stays
+            return
         _, speed, seconds = SPEEDS[index]
         if speed is not None:
             self.replayer.speed = float(speed)
@@ -271,7 +299,12 @@ class ReplayBar(QWidget):
 
     def _show_play_state(self) -> None:
         playing = self.replayer.playing
-        self.play_button.setText("⏸ Pause" if playing else "▶ Play")
+        # The style's own media icons: a font may lack the symbols (Debian's has no ⏸).
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setText("Pause" if playing else "Play")
         self.play_button.setAccessibleName("Pause the replay" if playing else "Play the replay")
         self.play_button.setToolTip(
             "Pause the replay (Space)"

@@ -135,7 +135,7 @@ def test_rows_of_the_sample_have_local_and_utc_times(sample):
     assert len(crossed) == 1
     local, utc, _, _, name, text, url, origin = crossed[0]
     assert local == "2009-04-16 23:13:00 PDT"
-    assert utc == "2009-04-17T06:13:00Z"
+    assert utc == "2009-04-17T06:13:00.000Z"
     assert name == "Ashton Kutcher" and origin == ORIGIN_DERIVED and url == ""
     assert "1,000,000" in text
     # Rows follow the events one for one, in time order.
@@ -152,7 +152,7 @@ def test_rows_use_the_zone_given_and_its_winter_name():
     apr = Event(CROSSED_MS, KIND_CROSSED, "crossed", "who", None, ORIGIN_DERIVED)
     rows = list(event_rows([jan, apr], LA, {}))
     assert rows[1][:2] == ["2009-01-15 04:00:05 PST", "2009-01-15T12:00:05.250Z"]
-    assert rows[2][:2] == ["2009-04-16 23:13:00 PDT", "2009-04-17T06:13:00Z"]
+    assert rows[2][:2] == ["2009-04-16 23:13:00 PDT", "2009-04-17T06:13:00.000Z"]
     assert rows[2][3:5] == ["who", ""]  # a handle without a known name
     tokyo = list(event_rows([apr], zone_of("Asia/Tokyo"), {}))
     assert tokyo[1][0] == "2009-04-17 15:13:00 JST"
@@ -195,7 +195,7 @@ def test_markdown_of_the_sample(sample, tmp_path):
     assert all(len(cells) == 6 for cells in body)
     crossed = [c for c in body if unescape(c[2]) == KIND_CROSSED and "@aplusk" in c[3]]
     assert len(crossed) == 1
-    assert crossed[0][:2] == ["2009-04-16 23:13:00 PDT", "2009-04-17T06:13:00Z"]
+    assert crossed[0][:2] == ["2009-04-16 23:13:00 PDT", "2009-04-17T06:13:00.000Z"]
     assert unescape(crossed[0][3]) == "Ashton Kutcher (@aplusk)"
     for e, cells in zip(events, body, strict=True):
         assert unescape(cells[4]) == one_line(e.text).strip()

@@ -93,7 +93,7 @@ def schema_one(path: Path) -> list[Event]:
         conn.execute(
             "DELETE FROM _sqlite_migrations WHERE migration_set = 'photofinish'"
             " AND name IN ('0002_source_events', '0003_series_blocks',"
-            " '0004_analysis_follows_edits')"
+            " '0004_analysis_follows_edits', '0005_readable_answers')"
         )
         conn.executescript(UNDO_BLOCKS)
         conn.execute("PRAGMA user_version = 1")
@@ -106,6 +106,8 @@ def schema_one(path: Path) -> list[Event]:
 
 
 UNDO_BLOCKS = """
+DROP VIEW readings_clean;
+DROP VIEW crossings;
 DROP TRIGGER readings_after_insert;
 DROP TRIGGER readings_after_delete;
 DROP TRIGGER readings_after_update;
@@ -117,10 +119,10 @@ DROP INDEX snapshots_flagged;
 """
 
 
-def test_schema_version_is_four():
-    assert SCHEMA_VERSION == 4
+def test_schema_version_is_five():
+    assert SCHEMA_VERSION == 5
     with make() as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 5
         names = [
             r[0]
             for r in store.db.execute(
@@ -133,6 +135,7 @@ def test_schema_version_is_four():
             "0002_source_events",
             "0003_series_blocks",
             "0004_analysis_follows_edits",
+            "0005_readable_answers",
         ]
         assert store.add_event(Event(1, "source", "down", "a", origin=ORIGIN_SOURCE)) is not None
 
@@ -157,7 +160,7 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
     assert inspect_file(p) == 1
     with Store.open(p) as store:
         assert not store.read_only
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         got = store.events()
         assert got == sorted(old_events, key=lambda e: e.at_ms)
         assert sorted(e.id for e in got) == sorted(e.id for e in old_events)
@@ -219,11 +222,12 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
             "0002_source_events",
             "0003_series_blocks",
             "0004_analysis_follows_edits",
+            "0005_readable_answers",
         ]
         assert "events_new" not in {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master")
         }
-    assert inspect_file(p) == 4
+    assert inspect_file(p) == SCHEMA_VERSION
     # Opening again does not migrate twice.
     with Store.open(p) as again:
         assert [e.origin for e in again.events()].count(ORIGIN_SOURCE) == 1
@@ -278,19 +282,19 @@ def test_read_only_open_of_schema_one_changes_nothing(tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["old.db"]
 
 
-def test_inspect_file_says_a_schema_five_file_is_newer(tmp_path):
+def test_inspect_file_says_a_file_of_a_later_schema_is_newer(tmp_path):
     p = tmp_path / "future.db"
     make(p).close()
     conn = sqlite3.connect(p)
     conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA user_version = 5")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.commit()
     conn.close()
     before = digest(p)
     with pytest.raises(SessionFileError, match="newer Photo Finish") as err:
         inspect_file(p)
-    assert "schema version 5" in err.value.problem
-    assert "reads up to 4" in err.value.problem
+    assert f"schema version {SCHEMA_VERSION + 1}" in err.value.problem
+    assert f"reads up to {SCHEMA_VERSION}" in err.value.problem
     assert digest(p) == before
 
 
