@@ -43,7 +43,9 @@ def test_events_as_markdown(tmp_path, capsys, sample_copy):
     assert len(table) == n + 2
     crossing = [line for line in table if "| crossed |" in line and "@aplusk" in line]
     assert len(crossing) == 1
-    assert crossing[0].startswith("| 2009-04-16 23:13:00 PDT | 2009-04-17T06:13:00.000Z | crossed |")
+    assert crossing[0].startswith(
+        "| 2009-04-16 23:13:00 PDT | 2009-04-17T06:13:00.000Z | crossed |"
+    )
     assert digest(sample_copy) == before  # exporting never writes to the session
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.md", "race.db"]
 
