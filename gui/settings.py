@@ -1,13 +1,18 @@
-"""Per-user settings: window geometry and the Open Recent list, in QSettings.
+"""Per-user settings: window geometry, Open Recent, and the keys live sources use.
 
-The file lives in the user's config folder from platformdirs (an INI file), so
-it follows XDG_CONFIG_HOME like everything else the app writes.
+The settings file lives in the user's config folder from platformdirs (an
+INI file), so it follows XDG_CONFIG_HOME like everything else the app writes.
+Keys go to the system keyring (the keyring library: Secret Service, KWallet,
+macOS Keychain, Windows Credential Locker) where one is available, and to the
+settings file, readable by the user only, where none is; keys an earlier
+version kept in the file move to the keyring the first time one is there.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from PySide6.QtCore import QSettings
@@ -71,29 +76,106 @@ def clear_recent() -> None:
     _store_recent([])
 
 
-def secret(name: str) -> str:
-    """A secret the user typed into the settings (``""`` when none)."""
+KEYRING_SERVICE = "photofinish"
+_moved = False  # whether keys in the settings file were looked at for moving this run
+
+
+def _keyring() -> Any | None:
+    """The system keyring when one that keeps secrets is there, else None."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:  # not installed: the settings file keeps keys
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring set-up: say so, keep keys in the file
+        log.warning("The system keyring cannot be used: %s", exc)
+        return None
+    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
+        return None
+    return backend
+
+
+def _file_secret(name: str) -> str:
     value = settings().value(f"{SECRETS_GROUP}/{name}")
-    if not isinstance(value, str):
-        return ""
+    return value if isinstance(value, str) else ""
+
+
+def _move_to_keyring(ring: Any) -> None:
+    """Keys an earlier version kept in the settings file go to the keyring, once."""
+    global _moved
+    if _moved:
+        return
+    _moved = True
+    s = settings()
+    s.beginGroup(SECRETS_GROUP)
+    names = s.childKeys()
+    s.endGroup()
+    for name in names:
+        value = _file_secret(name)
+        try:
+            if value:
+                ring.set_password(KEYRING_SERVICE, name, value)
+        except Exception as exc:  # left in the file, which still works
+            log.warning("Could not move the %s to the system keyring: %s", name, exc)
+            continue
+        s.remove(f"{SECRETS_GROUP}/{name}")
+        log.info("Moved the %s from the settings file to the system keyring", name)
+    s.sync()
+
+
+def secret(name: str) -> str:
+    """A key the user typed in (``""`` when none): from the keyring, else the settings file."""
+    ring = _keyring()
+    value = ""
+    if ring is not None:
+        _move_to_keyring(ring)
+        try:
+            value = ring.get_password(KEYRING_SERVICE, name) or ""
+        except Exception as exc:  # a locked or broken keyring: what the file holds, if anything
+            log.warning("Could not read the %s from the system keyring: %s", name, exc)
+            value = _file_secret(name)
+    else:
+        value = _file_secret(name)
     logs.remember_secret(value)  # never logged, whatever path it takes
     return value
 
 
 def secret_for(name: str) -> str:
-    """A secret from the environment (it wins), else from the settings file."""
+    """A secret from the environment (it wins), else as :func:`secret` finds it."""
     from .core.live.specs import secret_from_env
 
     return secret_from_env(name) or secret(name)
 
 
 def set_secret(name: str, value: str) -> None:
-    """Keep a secret in the user's settings file (readable by the user only)."""
+    """Keep a key: in the system keyring, else in the settings file (readable by the user only)."""
+    logs.remember_secret(value)
+    ring = _keyring()
+    if ring is not None:
+        try:
+            if value:
+                ring.set_password(KEYRING_SERVICE, name, value)
+            elif ring.get_password(KEYRING_SERVICE, name) is not None:
+                ring.delete_password(KEYRING_SERVICE, name)
+        except Exception as exc:
+            log.warning(
+                "Could not keep the %s in the system keyring (%s): using the file", name, exc
+            )
+        else:
+            _set_file_secret(name, "")  # never a second copy in the file
+            return
+    _set_file_secret(name, value)
+
+
+def _set_file_secret(name: str, value: str) -> None:
     s = settings()
     key = f"{SECRETS_GROUP}/{name}"
-    logs.remember_secret(value)
     if value:
         s.setValue(key, value)
+    elif not s.contains(key):
+        return
     else:
         s.remove(key)
     s.sync()

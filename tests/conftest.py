@@ -32,8 +32,24 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -
         "GITHUB_TOKEN",
         "PHOTOFINISH_YOUTUBE_KEY",
         "YOUTUBE_API_KEY",
+        "PHOTOFINISH_X_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_system_keyring():
+    """Keys stay out of the real user's keyring: none is there unless a test brings one."""
+    import keyring
+    from keyring.backends import fail
+
+    from photofinish import settings
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    settings._moved = False
+    yield
+    keyring.set_keyring(before)
 
 
 @pytest.fixture(autouse=True)

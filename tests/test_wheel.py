@@ -27,6 +27,10 @@ BUNDLED = [
     "photofinish/data/NOTES.md",
     "photofinish/resources/photofinish.svg",
     "photofinish/resources/photofinish.desktop",
+    "photofinish/resources/photofinish-mime.xml",
+    "photofinish/resources/photofinish.1",
+    "photofinish/resources/photofinish.bash",
+    "photofinish/resources/photofinish.zsh",
     "photofinish/resources/LICENSE",
 ]
 

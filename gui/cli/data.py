@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -36,20 +35,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _local_zone_name() -> str:
-    tz = os.environ.get("TZ", "").lstrip(":")
-    candidates = [tz] if tz else []
+    """The computer's IANA zone name (tzlocal reads TZ and /etc), else UTC."""
+    import tzlocal
+
     try:
-        link = os.readlink("/etc/localtime")
-        if "zoneinfo/" in link:
-            candidates.append(link.split("zoneinfo/", 1)[1])
-    except OSError:
-        pass
-    for name in candidates:
-        try:
+        name = tzlocal.get_localzone_name()
+        if name:
             ZoneInfo(name)
             return name
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+    except (ZoneInfoNotFoundError, ValueError, LookupError) as exc:
+        log.debug("No local time zone found (%s): using UTC", exc)
     return "UTC"
 
 

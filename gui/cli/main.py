@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args_list
     logs.setup(debug)
     wants_sub = any(a in SUBCOMMANDS for a in args_list[:2]) or any(
-        a in ("-h", "--help") for a in args_list[:1]
+        a in ("-h", "--help", "--print-completion") for a in args_list[:1]
     )
     try:
         mistyped = _mistyped_command(args_list)
@@ -92,6 +92,13 @@ def _mistyped_command(args: list[str]) -> str | None:
 
 
 def _run_subcommand(args: argparse.Namespace) -> int:
+    if getattr(args, "print_completion", None):
+        from .manual import completion
+
+        print(completion(args.print_completion), end="")
+        return 0
+    if args.command is None:
+        raise UsageError("give a command, or a race file to open (see photofinish --help)")
     handlers = {
         "sample": cmd_sample,
         "new": cmd_new,

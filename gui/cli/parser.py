@@ -72,6 +72,12 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     )
     if top:
         parser.add_argument("--version", action=_Version)
+        parser.add_argument(
+            "--print-completion",
+            choices=("bash", "zsh", "tcsh"),
+            metavar="SHELL",
+            help="print a completion script for bash, zsh or tcsh, and exit",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

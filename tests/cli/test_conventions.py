@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -131,3 +132,29 @@ def test_record_json_is_one_object_a_line(capsys, tmp_path):
     assert [(r["handle"], r["count"]) for r in readings] == [("a", 5), ("a", 6)]
     assert all(ISO.match(r["at"]) for r in records)
     assert set(readings[0]) == {"type", "at", "handle", "count", "source"}
+
+
+def test_a_new_race_is_shown_in_this_computers_zone_by_default(capsys, tmp_path, monkeypatch):
+    from zoneinfo import ZoneInfo
+
+    import tzlocal
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    tzlocal.reload_localzone()
+    session = tmp_path / "z.pfrace"
+    code, _, err = run(capsys, "new", str(session), "--title", "T", "--milestone", "10",
+                       "--competitor", "a", "--competitor", "b")  # fmt: skip
+    assert code == 0, err
+    with Store.open(session, read_only=True) as store:
+        assert store.race().display_tz == "Europe/Paris"
+    monkeypatch.setenv("TZ", "Not/AZone")  # a zone nobody knows: the system's, or UTC
+    with contextlib.suppress(LookupError):
+        tzlocal.reload_localzone()
+    session2 = tmp_path / "z2.pfrace"
+    assert run(capsys, "new", str(session2), "--title", "T", "--milestone", "10",
+               "--competitor", "a", "--competitor", "b")[0] == 0  # fmt: skip
+    with Store.open(session2, read_only=True) as store:
+        zone = store.race().display_tz
+    assert zone != "Not/AZone" and ZoneInfo(zone) is not None
+    monkeypatch.delenv("TZ")
+    tzlocal.reload_localzone()

@@ -11,6 +11,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
+from jsonpointer import JsonPointer, JsonPointerException
+
 
 class SpecError(ValueError):
     """A spec the user typed cannot be used; str() is a clear message for a dialog."""
@@ -358,7 +360,10 @@ def _check_http_url(url: str) -> None:
 def _parse_json_path(path: str) -> tuple[str, ...]:
     """Split a dotted path (``a.b.0``, ``a[0].b``) or a JSON Pointer (``/a/b/0``) into keys."""
     if path.startswith("/"):
-        return tuple(part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/"))
+        try:
+            return tuple(JsonPointer(path).parts)  # RFC 6901, ~0 and ~1 escapes included
+        except JsonPointerException as exc:
+            raise SpecError(f"bad JSON Pointer {path!r}: {exc}") from None
     keys: list[str] = []
     for part in path.split("."):
         name, _, indices = part.partition("[")

@@ -580,3 +580,10 @@ def test_json_keys(text, keys):
 def test_a_relative_file_path_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert parse_spec("file:feeds/a.csv").text == f"file:{tmp_path / 'feeds' / 'a.csv'}"
+
+
+def test_json_pointers_follow_rfc_6901():
+    assert parse_spec("json:https://x.org/a#/data/a~1b/0").json_keys == ("data", "a/b", "0")
+    assert parse_spec("json:https://x.org/a#/m~0n").json_keys == ("m~n",)
+    with pytest.raises(SpecError, match="bad JSON Pointer"):
+        parse_spec("json:https://x.org/a#/bad~2escape")
