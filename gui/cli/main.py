@@ -19,7 +19,6 @@ from ..core.errors import DamagedFileError, ImportFileError, SessionFileError, S
 from ..core.store import Store
 from .common import has_display
 from .data import cmd_export, cmd_import, cmd_new, cmd_sample, cmd_summary
-from .follow import cmd_lookup
 from .parser import EXIT_BAD_INPUT, SUBCOMMANDS, UsageError, build_gui_parser, build_parser
 from .pictures import cmd_clip, cmd_screenshot
 from .record import cmd_record
@@ -75,6 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def cmd_lookup(args: argparse.Namespace) -> int:
+    """``photofinish lookup`` (the network code loads only for it: start-up stays quick)."""
+    from .follow import cmd_lookup as look_up
+
+    return look_up(args)
 
 
 def _mistyped_command(args: list[str]) -> str | None:

@@ -11,9 +11,7 @@ reply before anything reads it.
 from __future__ import annotations
 
 import socket
-import ssl
 import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
@@ -51,8 +49,10 @@ Fetch = Callable[[HttpRequest], Reply]
 
 def fetcher(secrets: Iterable[str] = (), timeout_s: float = TIMEOUT_S) -> Fetch:
     """A function that GETs a request and returns its :class:`Reply` or raises FetchError."""
+    import urllib.request
+
     hidden = [s for s in secrets if s]
-    opener = urllib.request.build_opener(_SameOrigin())
+    opener = urllib.request.build_opener(_same_origin())
 
     def fetch(request: HttpRequest) -> Reply:
         req = urllib.request.Request(request.url, headers=request.headers, method="GET")
@@ -66,7 +66,7 @@ def fetcher(secrets: Iterable[str] = (), timeout_s: float = TIMEOUT_S) -> Fetch:
             raise FetchError(_reason(exc.reason, request, hidden)) from None
         except TimeoutError:
             raise FetchError("the server did not answer in time") from None
-        except (OSError, ValueError, ssl.SSLError) as exc:
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
             raise FetchError(_reason(exc, request, hidden)) from None
         with response:
             headers = _headers(response.headers)
@@ -110,7 +110,7 @@ def _reason(error: object, request: HttpRequest, secrets: list[str]) -> str:
         return "the server's name could not be found"
     if isinstance(error, ConnectionRefusedError):
         return "the connection was refused"
-    if isinstance(error, ssl.SSLError):
+    if type(error).__module__ == "ssl" or "SSL" in type(error).__name__:
         return "the secure connection failed"
     text = str(error)
     for secret in secrets:
@@ -126,31 +126,41 @@ class _Refused(urllib.error.URLError):
         return str(self.reason)
 
 
-class _SameOrigin(urllib.request.HTTPRedirectHandler):
-    """Follows redirects on the same scheme, host and port only, a few at most."""
+def _same_origin() -> Any:
+    """A redirect handler that follows redirects on the same scheme, host and port only."""
+    import urllib.request
 
-    max_redirections = MAX_REDIRECTS
+    class SameOrigin(urllib.request.HTTPRedirectHandler):
+        max_redirections = MAX_REDIRECTS
 
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        target = urljoin(req.full_url, newurl)
-        here, there = urlsplit(req.full_url), urlsplit(target)
-        if (here.scheme, here.hostname, here.port) != (there.scheme, there.hostname, there.port):
-            shown = f"{there.scheme}://{there.hostname}" if there.hostname else "another address"
-            raise _Refused(f"the server redirected to {shown}; not followed")
-        return super().redirect_request(req, fp, code, msg, headers, target)
+        def redirect_request(
+            self,
+            req: urllib.request.Request,
+            fp: IO[bytes],
+            code: int,
+            msg: str,
+            headers: Any,
+            newurl: str,
+        ) -> urllib.request.Request | None:
+            target = urljoin(req.full_url, newurl)
+            here, there = urlsplit(req.full_url), urlsplit(target)
+            if (here.scheme, here.hostname, here.port) != (
+                there.scheme,
+                there.hostname,
+                there.port,
+            ):
+                shown = (
+                    f"{there.scheme}://{there.hostname}" if there.hostname else "another address"
+                )
+                raise _Refused(f"the server redirected to {shown}; not followed")
+            return super().redirect_request(req, fp, code, msg, headers, target)
 
-    def http_error_302(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
-        visited = getattr(req, "redirect_dict", {})
-        if sum(visited.values()) >= MAX_REDIRECTS:
-            raise _Refused("too many redirects")
-        return super().http_error_302(req, fp, code, msg, headers)
+        def http_error_302(self, req: Any, fp: Any, code: int, msg: str, headers: Any) -> Any:
+            visited = getattr(req, "redirect_dict", {})
+            if sum(visited.values()) >= MAX_REDIRECTS:
+                raise _Refused("too many redirects")
+            return super().http_error_302(req, fp, code, msg, headers)
 
-    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+        http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
+
+    return SameOrigin()
