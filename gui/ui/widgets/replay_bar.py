@@ -98,6 +98,7 @@ class ReplayBar(QWidget):
     """Controls for a replay; its timer drives the :class:`Replayer`."""
 
     playing_changed = Signal(bool)
+    speed_changed = Signal(float)  # the speed the replay runs at (from the box or set_speed)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +203,7 @@ class ReplayBar(QWidget):
             box.setCurrentIndex(index)
         finally:
             box.blockSignals(False)
+        self.speed_changed.emit(speed)
 
     def change_speed(self, step: int) -> None:
         """Step through the fixed speeds (faster: +1, slower: -1)."""
@@ -243,6 +245,7 @@ class ReplayBar(QWidget):
             self.replayer.speed = float(speed)
         elif seconds is not None:
             self.replayer.fit(seconds)
+        self.speed_changed.emit(self.replayer.speed)
 
     @Slot(int)
     def _on_slider_moved(self, value: int) -> None:

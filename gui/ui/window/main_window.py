@@ -222,6 +222,7 @@ class MainWindow(QMainWindow):
         self.session.race_changed.connect(self._on_session_race_changed)
         self.session.write_failed.connect(self._on_session_write_failed)
         self.replay_bar.playing_changed.connect(self._update_status)
+        self.replay_bar.speed_changed.connect(self._update_status)
 
     def _name_chart_bar(self) -> None:
         """Accessible names and tooltips for the controls over the chart."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from photofinish.core.model import Competitor, Event, Race, Snapshot
 from photofinish.core.store import Store
 from photofinish.session import Session
+from photofinish.ui import fmt
 from photofinish.ui.widgets.replay_bar import replay_plan
 from photofinish.ui.window.main_window import MainWindow
 
@@ -152,3 +153,20 @@ def test_replay_controls(window):
     assert bar.play_button.text().endswith("Pause")
     bar.toggle()
     assert not bar.replayer.playing
+
+
+def test_the_speed_box_says_the_speed_the_replay_runs_at(qtbot, sample_session):
+    """The demo picks its own speed to reach the finish in time: the box shows that one."""
+    win = MainWindow(sample_session, replay=True)
+    qtbot.addWidget(win)
+    win.show()
+    bar = win.replay_bar
+    assert bar.replayer.playing
+    shown = bar.speed_box.currentText()
+    assert shown == f"{fmt.count(bar.replayer.speed)}×"
+    assert f"replaying at {shown}" in win.status_left.text()
+    bar.faster()  # on to the next fixed speed above it
+    assert bar.replayer.speed > float(shown.rstrip("×").replace(",", ""))
+    assert f"replaying at {bar.speed_box.currentText()}" in win.status_left.text()
+    bar.pause()
+    win.close()
