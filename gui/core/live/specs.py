@@ -18,16 +18,16 @@ class SpecError(ValueError):
     """A spec the user typed cannot be used; str() is a clear message for a dialog."""
 
 
-KINDS: tuple[str, ...] = (
+# The services Photo Finish knows (each with a base URL of its own), in the order shown.
+PRESETS: tuple[str, ...] = (
     "bluesky",
     "mastodon",
     "github-stars",
     "github-followers",
     "youtube",
     "x",
-    "json",
-    "file",
 )
+KINDS: tuple[str, ...] = (*PRESETS, "json", "file")
 
 PRESET_HELP: dict[str, tuple[str, str]] = {
     "bluesky": ("bluesky:bsky.app", "Followers of a Bluesky account (handle or DID)."),
@@ -61,14 +61,6 @@ DEFAULT_BASES: dict[str, str] = {
     "x": "https://api.x.com",
 }
 
-PRESETS: tuple[str, ...] = (
-    "bluesky",
-    "mastodon",
-    "github-stars",
-    "github-followers",
-    "youtube",
-    "x",
-)
 
 _DEFAULT_INTERVAL_S = 60.0
 _X_INTERVAL_S = 900.0
