@@ -114,6 +114,8 @@ _shtab_photofinish_record_options=(
   "*--feed[e.g. aplusk\=bluesky\:aplusk.bsky.social, cnnbrk\=mastodon\:\@cnn\@mastodon.social, x\=github-stars\:OWNER\/REPO, x\=github-followers\:USER, x\=youtube\:CHANNEL_ID, x\=json\:URL\#PATH, x\=file\:PATH (repeat for each competitor)]:COMPETITOR=SPEC:"
   "--interval[seconds between polls]:S:"
   "--duration[stop after S seconds]:S:"
+  "*--on-event[run CMD through the shell once per new event (lead change, to go, crossed, glitch, source trouble), the event on its standard input as JSON\: \{\"kind\", \"at\", \"text\", \"competitor\", \"race\"\}\; repeat for more commands]:CMD:"
+  "--on-event-limit[stop an --on-event command still running after S seconds (default\: 30)]:S:"
   "--json[one JSON object a line\: \{\"type\"\: \"reading\", \"at\", \"handle\", \"count\", \"source\"\}, \{\"type\"\: \"event\", \"kind\", \"at\", \"handle\", \"text\"\}, \{\"type\"\: \"paused\", \"at\", \"reason\"\} or \{\"type\"\: \"resumed\", \"at\"\}]"
   "--base-url[send the presets\' requests here instead (own instance, proxy, tests)]:URL:"
   "--debug[show tracebacks and debug logs]"

@@ -265,6 +265,22 @@ def _add_record(sub: Any) -> None:
     p.add_argument("--interval", type=_positive_float, metavar="S", help="seconds between polls")
     p.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")
     p.add_argument(
+        "--on-event",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="run CMD through the shell once per new event (lead change, to go, crossed, "
+        'glitch, source trouble), the event on its standard input as JSON: {"kind", "at", '
+        '"text", "competitor", "race"}; repeat for more commands',
+    )
+    p.add_argument(
+        "--on-event-limit",
+        type=_positive_float,
+        default=30.0,
+        metavar="S",
+        help="stop an --on-event command still running after S seconds (default: 30)",
+    )
+    p.add_argument(
         "--json",
         action="store_true",
         help='one JSON object a line: {"type": "reading", "at", "handle", "count", "source"}, '

@@ -35,7 +35,14 @@ def cmd_record(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         try:
-            stored = record(store, configs, args.duration, as_json=args.json)
+            stored = record(
+                store,
+                configs,
+                args.duration,
+                as_json=args.json,
+                on_event=args.on_event,
+                on_event_limit_s=args.on_event_limit,
+            )
         except RecordError:
             return 1
         print(f"photofinish: stopped; {stored} new reading(s) stored", file=sys.stderr)

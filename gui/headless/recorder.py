@@ -10,7 +10,10 @@ from typing import TextIO
 
 from PySide6.QtCore import QCoreApplication, QTimer
 
+from ..core.alerts import new_events
+from ..core.errors import StoreError
 from ..core.jobs.analysis import refresh_derived
+from ..core.jobs.following import Following
 from ..core.live import recording
 from ..core.live.specs import (
     PRESETS,
@@ -20,10 +23,11 @@ from ..core.live.specs import (
     request_for,
     secret_allowed,
 )
-from ..core.model import Event, Snapshot, SourceConfig, zone_of
+from ..core.model import KIND_SOURCE, Event, Snapshot, SourceConfig, zone_of
 from ..core.store import Store
 from ..settings import secret_for
 from ..sources.runner import SourceRunner, effective_interval
+from .announcer import Announcer
 from .record_lines import RecordLines
 
 log = logging.getLogger(__name__)
@@ -103,28 +107,58 @@ def plan_feeds(
 
 
 class StoreSink:
-    """The recorder's sink: commits to the file, then prints what was stored."""
+    """The recorder's sink: commits to the file, works out what it means, says so.
 
-    def __init__(self, store: Store, out: TextIO | RecordLines) -> None:
+    Each batch of readings is analysed as it is stored (events are derived
+    while recording), new events are printed and, with ``--on-event``,
+    handed to the announcer.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        out: TextIO | RecordLines,
+        announcer: Announcer | None = None,
+        follow: bool = True,
+    ) -> None:
         self.store = store
         self.lines = out if isinstance(out, RecordLines) else RecordLines(out)
         self.readings = 0
+        self.announcer = announcer
+        self.following = Following(store) if follow else None
+        self._seen = {e.key for e in store.events() if e.key}  # told before this run
 
     def append(self, snapshots: list[Snapshot]) -> list[Snapshot]:
-        """Store readings; print one line per new reading, after the commit."""
+        """Store readings; print one line per new reading, after the commit; derive events."""
         new = self.store.append(snapshots)
         for s in new:
             self.lines.reading(s)
         self.readings += len(new)
+        if new and self.following is not None:
+            try:
+                result = self.following.add(new)
+            except StoreError as exc:  # the readings are stored; the analysis follows later
+                log.warning("Could not work out the race after storing readings: %s", exc)
+            else:
+                self._tell(result.events)
         return new
 
     def add_events(self, events: list[Event]) -> None:
-        """Store source events and followed notes; print the source ones."""
+        """Store source events and followed notes; print them."""
         with self.store.write():
             for e in events:
                 self.store.add_event(e)
         for e in events:
             self.lines.event(e)
+        if self.announcer is not None:
+            self.announcer.announce(e for e in events if e.kind == KIND_SOURCE)
+
+    def _tell(self, events: list[Event]) -> None:
+        for e in new_events(events, self._seen):
+            self._seen.add(e.key or "")
+            self.lines.event(e)
+        if self.announcer is not None:
+            self.announcer.announce(events)
 
     def checkpoint(self) -> None:
         """Bring the file itself up to date (see Store.checkpoint)."""
@@ -135,14 +169,24 @@ def record(
     store: Store,
     configs: list[SourceConfig],
     duration_s: float | None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     retry_base_s: float = 5.0,
     as_json: bool = False,
+    on_event: list[str] | None = None,
+    on_event_limit_s: float = 30.0,
 ) -> int:
-    """Record until SIGINT/SIGTERM or the duration ends; returns how many readings were new."""
+    """Record until SIGINT/SIGTERM or the duration ends; returns how many readings were new.
+
+    ``on_event`` commands run once per event derived or logged while recording
+    (see :mod:`.announcer`); events already in the file are not announced.
+    """
     app = QCoreApplication.instance() or QCoreApplication([])
-    lines = RecordLines(out, as_json)
-    sink = StoreSink(store, lines)
+    lines = RecordLines(out or sys.stdout, as_json)  # stdout as it is now, not at import
+    announcer = None
+    if on_event:
+        announcer = Announcer(store, on_event, store.race().title, on_event_limit_s)
+        announcer.skip(store.events())
+    sink = StoreSink(store, lines, announcer)
     runner = SourceRunner(
         sink,
         [c.handle for c in store.competitors()],
@@ -186,6 +230,8 @@ def record(
             log.warning("Could not tidy up after recording", exc_info=True)
         store_problem = runner.store_problem
         runner.deleteLater()
+        if announcer is not None:
+            announcer.close()
     if lost:
         print(
             f"photofinish: error: {lost} reading(s) received but not stored: {store_problem}",

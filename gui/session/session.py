@@ -17,6 +17,7 @@ from ..core.analysis.state import RaceState
 from ..core.errors import SessionFileError, StoreError
 from ..core.jobs.analysis import refresh_derived
 from ..core.jobs.exports import export_csv_steps
+from ..core.jobs.following import grow
 from ..core.live.recording import running_elsewhere
 from ..core.model import (
     BY_USER,
@@ -533,18 +534,7 @@ class Session(QObject):
 
     def _grow(self, new: list[Snapshot]) -> None:
         """Add new readings to the loaded series (at the end, or by reading them again)."""
-        changes: dict[str, tuple[Series, int]] = {}
-        for handle in {s.handle for s in new}:
-            mine = [s for s in new if s.handle == handle]
-            old = self.series.get(handle, Series.empty(handle))
-            grown = old.extended(mine)
-            changed = len(old)
-            if grown is None:  # not all after the readings loaded: read them all again
-                grown = self._store.series(handle)
-                changed = int(np.searchsorted(grown.at_ms, min(s.at_ms for s in mine)))
-            self.series[handle] = grown
-            changes[handle] = (grown, changed)
-        self._analysis_state().update(changes)
+        self._analysis_state().update(grow(self._store, self.series, new))
 
     def _events_until(self, at_ms: int | None) -> list[Event]:
         notes = [e for e in self._notes if at_ms is None or e.at_ms <= at_ms]

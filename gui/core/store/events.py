@@ -143,3 +143,18 @@ class EventsTable(StoreBase):
                 now[key] = (stored_event.id, event.text, event.at_ms)
             self._remember(DERIVED_EVENTS, now if complete else None)
         return added, removed
+
+    # -- what has been told ----------------------------------------------------------------
+    def announced(self, channel: str) -> set[str]:
+        """The keys of the events ``channel`` has told someone about."""
+        return {
+            r[0] for r in self.db.execute("SELECT key FROM announced WHERE channel = ?", [channel])
+        }
+
+    def announce(self, channel: str, keys: Iterable[str]) -> None:
+        """Remember that ``channel`` told these events (once: a key told again is ignored)."""
+        with self.write():
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO announced (channel, key) VALUES (?, ?)",
+                [(channel, key) for key in keys],
+            )

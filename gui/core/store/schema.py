@@ -298,4 +298,19 @@ CREATE VIEW crossings AS
     GROUP BY c.id;
 """
 
-SCHEMA_VERSION = 5
+
+@migrations(name="0006_announced")
+def _announced(db: Database) -> None:
+    """The events each channel has told someone about, so none is told twice.
+
+    A recorder's ``--on-event`` commands run once per event, also across
+    restarts: what it announced is kept here, by channel and event key.
+    """
+    db.execute(
+        "CREATE TABLE announced (channel TEXT NOT NULL, key TEXT NOT NULL,"
+        " PRIMARY KEY (channel, key)) WITHOUT ROWID"
+    )
+    db.execute("PRAGMA user_version = 6")
+
+
+SCHEMA_VERSION = 6

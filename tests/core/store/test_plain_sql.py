@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 
 from photofinish.core.model import BY_AUTO, FLAG_GLITCH, Competitor, Race, Snapshot
-from photofinish.core.store import Store
+from photofinish.core.store import SCHEMA_VERSION, Store
 
 
 def _ask(path, sql):
@@ -56,4 +56,4 @@ def test_a_new_file_has_the_views_and_they_follow_flags(tmp_path):
         ("a", "1970-01-01T00:00:03.000Z", 101)
     ]
     assert _ask(path, "SELECT count(*) FROM readings_clean") == [(3,)]
-    assert _ask(path, "PRAGMA user_version") == [(5,)]
+    assert _ask(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]

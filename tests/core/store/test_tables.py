@@ -93,7 +93,7 @@ def schema_one(path: Path) -> list[Event]:
         conn.execute(
             "DELETE FROM _sqlite_migrations WHERE migration_set = 'photofinish'"
             " AND name IN ('0002_source_events', '0003_series_blocks',"
-            " '0004_analysis_follows_edits', '0005_readable_answers')"
+            " '0004_analysis_follows_edits', '0005_readable_answers', '0006_announced')"
         )
         conn.executescript(UNDO_BLOCKS)
         conn.execute("PRAGMA user_version = 1")
@@ -108,6 +108,7 @@ def schema_one(path: Path) -> list[Event]:
 UNDO_BLOCKS = """
 DROP VIEW readings_clean;
 DROP VIEW crossings;
+DROP TABLE announced;
 DROP TRIGGER readings_after_insert;
 DROP TRIGGER readings_after_delete;
 DROP TRIGGER readings_after_update;
@@ -119,10 +120,10 @@ DROP INDEX snapshots_flagged;
 """
 
 
-def test_schema_version_is_five():
-    assert SCHEMA_VERSION == 5
+def test_schema_version_is_six():
+    assert SCHEMA_VERSION == 6
     with make() as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 6
         names = [
             r[0]
             for r in store.db.execute(
@@ -136,6 +137,7 @@ def test_schema_version_is_five():
             "0003_series_blocks",
             "0004_analysis_follows_edits",
             "0005_readable_answers",
+            "0006_announced",
         ]
         assert store.add_event(Event(1, "source", "down", "a", origin=ORIGIN_SOURCE)) is not None
 
@@ -223,6 +225,7 @@ def test_writable_open_migrates_a_schema_one_file(tmp_path):
             "0003_series_blocks",
             "0004_analysis_follows_edits",
             "0005_readable_answers",
+            "0006_announced",
         ]
         assert "events_new" not in {
             r[0] for r in store.db.execute("SELECT name FROM sqlite_master")
