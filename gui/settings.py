@@ -18,6 +18,7 @@ import platformdirs
 from PySide6.QtCore import QSettings
 
 from .core import logs
+from .core.alerts import ALERT_NAMES, AlertChoice
 from .core.paths import APP
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,38 @@ def prune_recent() -> list[str]:
 def clear_recent() -> None:
     """Empty Open Recent."""
     _store_recent([])
+
+
+ALERTS_GROUP = "alerts"
+
+
+def _alerts_key(path: Path) -> str:
+    import hashlib
+
+    return f"{ALERTS_GROUP}/{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]}"
+
+
+def alert_choice(path: Path | None) -> AlertChoice:
+    """Which alerts this user wants for the race in ``path`` (the defaults when not chosen)."""
+    if path is None:
+        return AlertChoice()
+    s = settings()
+    key = _alerts_key(path)
+    on = s.value(f"{key}/on")
+    if on is None:
+        return AlertChoice()
+    kinds = frozenset(_as_list(on)) & frozenset(ALERT_NAMES)
+    return AlertChoice(kinds, str(s.value(f"{key}/in_replay", "false")).lower() == "true")
+
+
+def set_alert_choice(path: Path, choice: AlertChoice) -> None:
+    """Keep this user's choice of alerts for one race (in the user's settings, not the file)."""
+    s = settings()
+    key = _alerts_key(path)
+    s.setValue(f"{key}/path", str(path.resolve()))
+    s.setValue(f"{key}/on", sorted(choice.on) or [""])
+    s.setValue(f"{key}/in_replay", "true" if choice.in_replay else "false")
+    s.sync()
 
 
 KEYRING_SERVICE = "photofinish"

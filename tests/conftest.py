@@ -33,6 +33,7 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -
         "PHOTOFINISH_YOUTUBE_KEY",
         "YOUTUBE_API_KEY",
         "PHOTOFINISH_X_TOKEN",
+        "DBUS_SESSION_BUS_ADDRESS",  # no notices on the real desktop: a test brings its own bus
     ):
         monkeypatch.delenv(name, raising=False)
 

@@ -53,6 +53,7 @@ from ..widgets.event_log.view import EventLog
 from ..widgets.replay_bar import ReplayBar, replay_plan
 from ..widgets.scoreboard import Scoreboard
 from . import menus, view_state
+from .alerts import Alerts
 from .copies import SESSION_FILTER, Copies
 from .edits import Edits
 from .exports import Exports
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self.copies = Copies(self.view_parts, status, self)
         self.edits = Edits(session, self.undo_stack, status, self)
         self.history = HistoryFetch(session, status, self)
+        self.alerts = Alerts(session, self.log_panel, self.live.runner.statuses, self)
         menus.build(self, writable=not session.read_only)
         self.log_check.toggled.connect(self.log_action.setChecked)
         self._connect()
@@ -527,6 +529,7 @@ class MainWindow(QMainWindow):
         self.exports.cancel_all()
         self.live.stop()
         self.history.stop()
+        self.alerts.stop()
         self.session.stop_watching()
         if self._remember:
             view_state.save(self.view_parts)

@@ -98,6 +98,7 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
             SEPARATOR,
             Built("live.add_actions"),
             Item("Fetch &History…", "history.fetch_all", name="history_action", writable=True),
+            Item("A&lerts…", "alerts.edit", name="alerts_action"),
         ),
     ),
     (
