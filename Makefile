@@ -14,9 +14,10 @@ QT_DEBS := libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
 # And what the tests need: a virtual X display and a way to look at it, and ffmpeg
 # (optional for users: replay clips as MP4; GIF needs only Pillow), desktop-file-validate
 # for the .desktop entry, and the shared MIME database with xdg-mime (and the mimetype tool
-# it asks outside a desktop session) to check that race files open with the app.
+# it asks outside a desktop session) to check that race files open with the app, and a
+# D-Bus daemon for a private session bus that the alerts' tests put a notification service on.
 TEST_DEBS := xvfb xauth x11-utils ffmpeg desktop-file-utils shared-mime-info xdg-utils \
-	libfile-mimeinfo-perl
+	libfile-mimeinfo-perl dbus-daemon
 
 # Installs the Debian packages named in $(1) that are missing: with apt-get when
 # root, otherwise it names them and stops. Does nothing where there is no dpkg.
