@@ -139,6 +139,8 @@ class StoreSink:
                 result = self.following.add(new)
             except StoreError as exc:  # the readings are stored; the analysis follows later
                 log.warning("Could not work out the race after storing readings: %s", exc)
+            except Exception:  # the readings are stored: recording goes on, and says why
+                log.exception("Working out the race after storing readings failed")
             else:
                 self._tell(result.events)
         return new

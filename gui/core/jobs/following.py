@@ -46,11 +46,15 @@ class Following:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The race as it was when recording began: a competitor another program adds
+        # later (an import of someone else's readings) is not this recorder's to follow.
+        self.handles = {c.handle for c in store.competitors()}
         self._load()
 
     def _load(self) -> None:
         store = self.store
-        race, comps = store.race(), store.competitors()
+        race = store.race()
+        comps = [c for c in store.competitors() if c.handle in self.handles]
         self.series = {c.handle: store.series(c.handle) for c in comps}
         settled = store.settled(fingerprint(race, comps))
         self.state = RaceState(race, comps, self.series, settled)
@@ -65,7 +69,8 @@ class Following:
         if self.store.data_version() != self._version:
             self._load()
         elif new:
-            self.state.update(grow(self.store, self.series, new))
+            mine = [s for s in new if s.handle in self.handles]
+            self.state.update(grow(self.store, self.series, mine))
         result = self.state.complete()
         refresh_derived(self.store, result)
         self._version = self.store.data_version()
