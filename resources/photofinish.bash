@@ -5,7 +5,7 @@
 #    source ~/.local/share/bash_completion/photofinish
 # See also: https://github.com/scop/bash-completion/blob/main/doc/configuration.md
 
-_shtab_photofinish_subparsers=(sample new import summary export screenshot clip record lookup desktop-entry)
+_shtab_photofinish_subparsers=(sample new import summary export screenshot clip record lookup forecast desktop-entry)
 
 _shtab_photofinish_sample_option_strings=(-h --help --debug)
 _shtab_photofinish_new_option_strings=(-h --help --title --milestone --competitor --follow --tz --platform --interval --base-url --debug)
@@ -16,6 +16,7 @@ _shtab_photofinish_screenshot_option_strings=(-h --help --size --at --chart-only
 _shtab_photofinish_clip_option_strings=(-h --help --seconds --size --fps --range --debug)
 _shtab_photofinish_record_option_strings=(-h --help --feed --interval --duration --on-event --on-event-limit --json --base-url --debug)
 _shtab_photofinish_lookup_option_strings=(-h --help --base-url --json --debug)
+_shtab_photofinish_forecast_option_strings=(-h --help --at --backtest --json --debug)
 _shtab_photofinish_desktop_entry_option_strings=(-h --help --install --uninstall --debug)
 _shtab_photofinish_option_strings=(-h --help --debug --version --print-completion)
 
@@ -31,12 +32,13 @@ _shtab_photofinish_screenshot_pos_1_COMPGEN=_shtab_compgen_files
 _shtab_photofinish_clip_pos_0_COMPGEN=_shtab_compgen_files
 _shtab_photofinish_clip_pos_1_COMPGEN=_shtab_compgen_files
 _shtab_photofinish_record_pos_0_COMPGEN=_shtab_compgen_files
+_shtab_photofinish_forecast_pos_0_COMPGEN=_shtab_compgen_files
 
 _shtab_photofinish_export___what_choices=(snapshots events)
 _shtab_photofinish_export___format_choices=(csv md)
 _shtab_photofinish_screenshot___format_choices=(png svg)
 _shtab_photofinish_screenshot___scheme_choices=(system light dark)
-_shtab_photofinish_pos_0_choices=(sample new import summary export screenshot clip record lookup desktop-entry)
+_shtab_photofinish_pos_0_choices=(sample new import summary export screenshot clip record lookup forecast desktop-entry)
 _shtab_photofinish___print_completion_choices=(bash zsh tcsh)
 
 _shtab_photofinish_sample__h_nargs=0
@@ -73,6 +75,11 @@ _shtab_photofinish_lookup__h_nargs=0
 _shtab_photofinish_lookup___help_nargs=0
 _shtab_photofinish_lookup___json_nargs=0
 _shtab_photofinish_lookup___debug_nargs=0
+_shtab_photofinish_forecast__h_nargs=0
+_shtab_photofinish_forecast___help_nargs=0
+_shtab_photofinish_forecast___backtest_nargs=0
+_shtab_photofinish_forecast___json_nargs=0
+_shtab_photofinish_forecast___debug_nargs=0
 _shtab_photofinish_desktop_entry__h_nargs=0
 _shtab_photofinish_desktop_entry___help_nargs=0
 _shtab_photofinish_desktop_entry___install_nargs=0

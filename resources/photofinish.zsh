@@ -13,6 +13,7 @@ _shtab_photofinish_commands() {
     clip:'render a replay of the race as an animated GIF or an MP4'
     desktop-entry:'Show, install or remove the menu entry and icon under $XDG_DATA_HOME (default ~/.local/share). The entry runs this installation'"'"'s photofinish, so it works from a virtual environment. Without an option, prints what it would do.'
     export:'Write the snapshots (CSV in the import format) or the event log (CSV or a Markdown table, times in the race'"'"'s display zone and in UTC).'
+    forecast:'Project each competitor'"'"'s crossing from the recent rate, with an 80% range learnt from the race'"'"'s own past errors, and the projected winner with its chance. --backtest replays the race and sets such forecasts, made 12 h to 10 min before each crossing, against what happened.'
     import:'import snapshots and annotations (CSV or JSON Lines)'
     lookup:'Look an account up: its name, its count now and the spec a race follows it by. Exits 2 when it does not exist, is suspended or hides its count.'
     new:'create a new race session'
@@ -69,6 +70,18 @@ _shtab_photofinish_export_options=(
 
 # guard to ensure default positional specs are added only once per session
 _shtab_photofinish_export_defaults_added=0
+
+_shtab_photofinish_forecast_options=(
+  "(- : *)"{-h,--help}"[show this help message and exit]"
+  "--at[as it would have said then (default\: now)]:ISO-TIME:"
+  "--backtest[how good the forecasts were]"
+  "--json[json]"
+  "--debug[show tracebacks and debug logs]"
+  ":SESSION:_files"
+)
+
+# guard to ensure default positional specs are added only once per session
+_shtab_photofinish_forecast_defaults_added=0
 
 _shtab_photofinish_import_options=(
   "(- : *)"{-h,--help}"[show this help message and exit]"
@@ -182,6 +195,7 @@ _shtab_photofinish() {
         clip) _arguments -C -s $_shtab_photofinish_clip_options ;;
         desktop-entry) _arguments -C -s $_shtab_photofinish_desktop_entry_options ;;
         export) _arguments -C -s $_shtab_photofinish_export_options ;;
+        forecast) _arguments -C -s $_shtab_photofinish_forecast_options ;;
         import) _arguments -C -s $_shtab_photofinish_import_options ;;
         lookup) _arguments -C -s $_shtab_photofinish_lookup_options ;;
         new) _arguments -C -s $_shtab_photofinish_new_options ;;

@@ -19,6 +19,7 @@ from ..core.errors import DamagedFileError, ImportFileError, SessionFileError, S
 from ..core.store import Store
 from .common import has_display
 from .data import cmd_export, cmd_import, cmd_new, cmd_sample, cmd_summary
+from .forecast import cmd_forecast
 from .parser import EXIT_BAD_INPUT, SUBCOMMANDS, UsageError, build_gui_parser, build_parser
 from .pictures import cmd_clip, cmd_screenshot
 from .record import cmd_record
@@ -115,6 +116,7 @@ def _run_subcommand(args: argparse.Namespace) -> int:
         "clip": cmd_clip,
         "record": cmd_record,
         "lookup": cmd_lookup,
+        "forecast": cmd_forecast,
         "desktop-entry": cmd_desktop_entry,
     }
     return handlers[args.command](args)

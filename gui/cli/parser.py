@@ -15,6 +15,7 @@ SUBCOMMANDS = (
     "clip",
     "record",
     "lookup",
+    "forecast",
     "desktop-entry",
 )
 
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_clip(sub)
     _add_record(sub)
     _add_lookup(sub)
+    _add_forecast(sub)
     _add_desktop_entry(sub)
     for command in sub.choices.values():
         _common(command, top=False)
@@ -310,6 +312,24 @@ def _add_lookup(sub: Any) -> None:
     )
     p.add_argument("--base-url", metavar="URL", help="ask this server instead of the service's")
     p.add_argument("--json", action="store_true", help='print {"spec", "handle", "name", "count"}')
+
+
+def _add_forecast(sub: Any) -> None:
+    """``photofinish forecast``."""
+    p = sub.add_parser(
+        "forecast",
+        help="when each side reaches the milestone, with 80% ranges; or how good that was",
+        description="Project each competitor's crossing from the recent rate, with an 80% "
+        "range learnt from the race's own past errors, and the projected winner with its "
+        "chance. --backtest replays the race and sets such forecasts, made 12 h to 10 min "
+        "before each crossing, against what happened.",
+    )
+    p.add_argument("session", metavar="SESSION")
+    p.add_argument(
+        "--at", default=None, metavar="ISO-TIME", help="as it would have said then (default: now)"
+    )
+    p.add_argument("--backtest", action="store_true", help="how good the forecasts were")
+    p.add_argument("--json", action="store_true")
 
 
 def _add_desktop_entry(sub: Any) -> None:

@@ -46,6 +46,13 @@ def local(at_ms: int | None, zone: ZoneInfo, fmt: str = "%a %d %b %H:%M") -> str
     return f"{dt.strftime(fmt)} {dt.tzname()}"
 
 
+def clock(at_ms: int | None, zone: ZoneInfo) -> str:
+    """Hours and minutes in the display zone, without the zone (beside a time that names it)."""
+    if at_ms is None:
+        return "–"
+    return datetime.fromtimestamp(at_ms / 1000, tz=zone).strftime("%H:%M")
+
+
 def short_time(at_ms: int | None, zone: ZoneInfo) -> str:
     """Hours and minutes in the display zone."""
     return local(at_ms, zone, "%H:%M")

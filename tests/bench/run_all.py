@@ -1,4 +1,4 @@
-"""Run every benchmark (issues 7 and 19) in order and end with a table of their PASS/FAIL lines.
+"""Run every benchmark (issues 7, 19 and 23) in order and end with a table of their PASS/FAIL lines.
 
     .venv/bin/python tests/bench/run_all.py [--quick] [--session build/bench/10m.pfrace]
 
@@ -37,6 +37,7 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
             ["bench_summary.py", *big, "--bare", "--runs", "2"],
             ["bench_startup.py", "--runs", "3"],
             ["bench_import.py", "--rows", "200000"],
+            ["bench_forecast.py", "--races", "60"],
         ]
     return [
         ["bench_open.py", *big],
@@ -50,6 +51,7 @@ def plan(quick: bool, session: Path) -> list[list[str]]:
         ["bench_summary.py", *big, "--bare"],
         ["bench_startup.py"],
         ["bench_import.py"],
+        ["bench_forecast.py", *big],
     ]
 
 

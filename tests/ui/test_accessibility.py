@@ -87,17 +87,18 @@ def test_scoreboard_cards_are_sentences_that_follow_the_race(window):
     # Back before the finish, the same cards read the race of that moment.
     session.set_as_of(BEFORE_MS)
     assert spoken_name(first) == (
-        "Ashton Kutcher, @aplusk: 991,411 followers, leads by 33, 8,589 to go, ETA Thu 23:23 PDT"
+        "Ashton Kutcher, @aplusk: 991,411 followers, leads by 33, 8,589 to go, ETA Thu 23:19 PDT"
     )
     assert spoken_name(second) == (
         "CNN Breaking News, @cnnbrk: 991,378 followers, trails by 33, 8,622 to go, "
-        "ETA Thu 22:38 PDT"
+        "ETA Thu 23:32 PDT"
     )
     assert spoken_description(first) == (
-        "+3,279 in the last hour, 55 per minute, ETA in 2 h 36 min"
+        "+3,279 in the last hour, 55 per minute, ETA in 2 h 33 min, "
+        "80% likely between 22:43 and 23:38"
     )
     assert spoken_name(state) == "Race: Ashton Kutcher leads by 33"
-    assert spoken_description(state) == "Projected winner: CNN Breaking News · 1 lead change"
+    assert spoken_description(state) == "Projected winner: Ashton Kutcher (64%) · 1 lead change"
     # A live source's trouble is read too.
     first.set_source("retrying in 40 s: HTTP 503 Service Unavailable", "warn")
     assert spoken_description(first).endswith(

@@ -177,8 +177,8 @@ def test_the_zone_is_named_wherever_times_are_shown(qtbot, window):
         assert "America/Los_Angeles" in label.toolTip()
     # The scoreboard's ETAs (as shown and as read out).
     card = window.scoreboard.cards[0]
-    assert card.eta.text() == "ETA Thu 23:23 PDT"
-    assert card.accessibleName().endswith("ETA Thu 23:23 PDT")
+    assert card.eta.text() == "ETA Thu 23:19 PDT"
+    assert card.accessibleName().endswith("ETA Thu 23:19 PDT")
     # The note and reading dialogs name the zone beside the time.
     note = window.edits.add_note()
     assert "America/Los_Angeles" in note.when.toolTip()

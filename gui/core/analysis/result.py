@@ -29,6 +29,31 @@ class Glitch:
     by: str
 
 
+@dataclass(frozen=True)
+class Projection:
+    """One competitor's projected crossing: the point, and an 80% range around it."""
+
+    handle: str
+    count: int
+    at_ms: int  # the latest reading's time
+    rate_per_hour: float | None
+    eta_ms: int | None
+    eta_low_ms: int | None
+    eta_high_ms: int | None
+    crossed: bool = False
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The race's forecast as of a moment."""
+
+    at_ms: int
+    projections: dict[str, Projection]
+    winner: str | None  # the projected (or actual) first to the milestone
+    winner_probability: float | None
+    next_lead_change_ms: int | None  # when the trailing side, gaining, would draw level
+
+
 @dataclass
 class CompetitorStats:
     """A competitor's figures as of one moment."""
@@ -39,7 +64,9 @@ class CompetitorStats:
     crossed_at_ms: int | None = None
     change_last_hour: int | None = None
     rate_per_hour: float | None = None
-    eta_ms: int | None = None
+    eta_ms: int | None = None  # the forecast's crossing time (see .forecast) and its 80% range
+    eta_low_ms: int | None = None
+    eta_high_ms: int | None = None
     to_go: int | None = None
 
 
@@ -60,6 +87,8 @@ class RaceAnalysis:
     current_lead: int | None
     projected_winner: str | None
     stats: dict[str, CompetitorStats]
+    forecast: Forecast | None = None
+    projected_probability: float | None = None  # how likely the projected winner is first
     events: list[Event] = field(default_factory=list)
     kept: list[Glitch] = field(default_factory=list)  # readings the user said are real
     # The newest reading when it jumps like a glitch: held out of the figures

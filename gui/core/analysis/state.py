@@ -20,6 +20,7 @@ import numpy as np
 
 from ..model import BY_AUTO, Competitor, Event, LeadChange, Race, Settled
 from ..series import Series
+from .forecast import forecast
 from .glitches import pending_index
 from .lead import as_of, find_lead_changes, first_sign
 from .result import CompetitorStats, Crossing, Glitch, RaceAnalysis
@@ -221,15 +222,19 @@ class RaceState:
             c.handle: competitor_stats(c.handle, clean[c.handle], crossings, race, stale, end)
             for c in comps
         }
+        ahead = forecast(race.milestone, comps, clean, crossings, end, stale)
+        for handle, projection in (ahead.projections if ahead is not None else {}).items():
+            if not projection.crossed and handle in stats:
+                st = stats[handle]
+                st.eta_ms, st.eta_low_ms, st.eta_high_ms = (
+                    projection.eta_ms,
+                    projection.eta_low_ms,
+                    projection.eta_high_ms,
+                )
         projected: str | None = None
-        if winner is None and len(comps) >= 2:
-            etas = [
-                (stats[c.handle].eta_ms, c.position, c.handle)
-                for c in comps[:2]
-                if stats[c.handle].eta_ms is not None
-            ]
-            if etas:
-                projected = min(etas)[2]
+        chance: float | None = None
+        if winner is None and len(comps) >= 2 and ahead is not None:
+            projected, chance = ahead.winner, ahead.winner_probability
         result = RaceAnalysis(
             race=race,
             competitors=list(comps),
@@ -244,6 +249,8 @@ class RaceState:
             current_lead=current,
             projected_winner=projected,
             stats=stats,
+            forecast=ahead,
+            projected_probability=chance,
             kept=sorted(
                 (g for s in sides.values() for g in s.kept), key=lambda g: (g.at_ms, g.handle)
             ),

@@ -1,4 +1,4 @@
-"""A competitor's figures as of a moment: latest count, change in the last hour, rate and ETA."""
+"""A competitor's figures as of a moment: latest count, change in the last hour, the rate."""
 
 from __future__ import annotations
 
@@ -59,6 +59,4 @@ def competitor_stats(
     # No rate from readings all taken at the same moment (two counts at one millisecond).
     if j < i and 0 < elapsed <= stale:
         st.rate_per_hour = (c1 - int(c[j])) / elapsed * HOUR_MS
-        if st.crossed_at_ms is None and st.rate_per_hour > 0 and c1 < race.milestone:
-            st.eta_ms = t1 + round((race.milestone - c1) / st.rate_per_hour * HOUR_MS)
-    return st
+    return st  # the ETA comes from the forecast (see .forecast), with its range

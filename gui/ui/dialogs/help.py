@@ -192,9 +192,10 @@ GETTING_STARTED = """
 <h3>Your first race</h3>
 <ol>
 <li><b>Start a race.</b> File ▸ New Race (Ctrl+N) asks for a title, the milestone
-and the two accounts. Each race is one file; nothing ever needs saving.</li>
+and the two accounts: paste their profile links and it follows them live. Each race
+is one file; nothing ever needs saving.</li>
 <li><b>Feed it readings.</b> Race ▸ Sources polls Bluesky, Mastodon,
-GitHub or YouTube, or follows a file that another program writes. Race ▸ Enter a
+GitHub, YouTube or X, or follows a file that another program writes. Race ▸ Enter a
 Reading (Ctrl+Shift+R) types one in by hand, and File ▸ Import reads a CSV or JSON
 Lines file.</li>
 <li><b>Watch.</b> The scoreboard shows counts, the lead and when each side should
@@ -212,22 +213,56 @@ the race between Ashton Kutcher and CNN to a million Twitter followers.</p>
 """
 
 
-class GettingStartedDialog(QDialog):
-    """Five steps from nothing to a race on screen."""
+FORECASTS = """
+<h3>What the forecast says, and how sure it is</h3>
+<p>Each side's ETA is where its recent pace takes it: the rate over a recent stretch
+(about as long as the time still to go), extended to the milestone. The chart draws
+it as a dashed line from the newest reading to the milestone.</p>
+<p>The <b>range</b> beside it (on the card, “80%: 23:05–23:40”, and the shaded band
+on the chart) is where the crossing should fall <b>8 times out of 10</b>. It is learnt
+from this race: at many earlier moments the same forecast was made for as far ahead,
+and how far it was off then sets how wide the range is now. A steady race gets a
+narrow range; a race whose pace drifts through the day gets a wide one; with little
+history it starts wide.</p>
+<p>The projected winner's percentage is how often, by those same past errors, that
+side would get there first. The hollow ring on the gap plot is when the trailing
+side, gaining at these rates, would draw level.</p>
+<p>A replay shows the forecast as it stood at that moment, from what was known then.
+<code>photofinish forecast RACE --backtest</code> shows how good these forecasts were
+on the race.</p>
+"""
 
-    def __init__(self, parent: QWidget) -> None:
+
+class GuideDialog(QDialog):
+    """A page of help in a dialog of its own."""
+
+    def __init__(self, parent: QWidget, name: str, title: str, html: str) -> None:
         super().__init__(parent)
-        self.setObjectName("gettingStartedDialog")
-        self.setWindowTitle("Getting Started")
+        self.setObjectName(f"{name}Dialog")
+        self.setWindowTitle(title)
         self.text = QTextBrowser()
-        self.text.setObjectName("gettingStartedText")
-        self.text.setAccessibleName("Getting started")
+        self.text.setObjectName(f"{name}Text")
+        self.text.setAccessibleName(title)
         self.text.setOpenLinks(False)
-        self.text.setHtml(GETTING_STARTED)
+        self.text.setHtml(html)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this guide")
+        buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this page")
         box = QVBoxLayout(self)
         box.addWidget(self.text, 1)
         box.addWidget(buttons)
         self.resize(560, 400)
+
+
+class GettingStartedDialog(GuideDialog):
+    """Five steps from nothing to a race on screen."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent, "gettingStarted", "Getting Started", GETTING_STARTED)
+
+
+class ForecastsDialog(GuideDialog):
+    """What the ETA, its range and the projected winner's chance mean."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent, "forecasts", "Forecasts", FORECASTS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QColor, QKeyEvent
 
 from ...core import downsampling
@@ -52,6 +52,10 @@ class GapPlot(FocusPlot):
         self.changes = pg.ScatterPlotItem(size=10, symbol="o")
         self.changes.setZValue(10)
         item.addItem(self.changes)
+        # Where the trailing side, gaining at the projected rates, would draw level.
+        self.next_change = pg.ScatterPlotItem(size=11, symbol="o")
+        self.next_change.setZValue(11)
+        item.addItem(self.next_change, ignoreBounds=True)
         self.apply_race()
         self._shown: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0))
         self._drawn_for: object = None  # the analysis and range last drawn
@@ -71,6 +75,8 @@ class GapPlot(FocusPlot):
         style_plot(self, s)
         self.zero_line.setPen(pg.mkPen(s.reference, width=1))
         self.changes.setPen(pg.mkPen(s.marker_edge))
+        self.next_change.setPen(pg.mkPen(s.text, width=1.5, style=Qt.PenStyle.DashLine))
+        self.next_change.setBrush(pg.mkBrush(None))
         self.apply_race()
         self.refresh()
 
@@ -124,6 +130,17 @@ class GapPlot(FocusPlot):
         if self.axis.toolTip() != self.chart.axis.toolTip():
             self.axis.setToolTip(self.chart.axis.toolTip())
         self._draw()
+        seen = analysis.forecast
+        level = seen.next_lead_change_ms if seen is not None else None
+        if level is None:
+            self.next_change.setData([])
+        else:
+            tip = (
+                "Projected lead change: at the rates projected, the trailing side draws level "
+                f"about {fmt.local(level, self.session.zone, '%a %H:%M')}"
+            )
+            self.next_change.setData([{"pos": (level / 1000, 0), "data": tip}])
+            self.next_change.setToolTip(tip)
         # The dots change only with the lead changes (or the colours: apply_race, apply_theme).
         dots = (tuple(analysis.lead_changes), theme.current())
         if dots != self._dots:

@@ -21,6 +21,7 @@ from ...session import Session
 from .. import fmt, theme
 from . import picking
 from .edge_markers import EdgeMarkers
+from .projections import Projections
 from .style import (
     CHART_KEYS,
     KEYS_HELP,
@@ -43,6 +44,11 @@ def marker_tip(x: float, y: float, data: object) -> str:
     if isinstance(data, tuple) and len(data) == 2:
         return fmt.plain_tooltip(str(data[1]))
     return ""
+
+
+# The room right of the newest reading, as shares of the view's width: the usual margin,
+# then wider steps that bring a near projected finish into view.
+ROOM_STEPS = (0.04, 0.12, 0.22, 0.35)
 
 
 class RaceChart(FocusPlot):
@@ -106,6 +112,7 @@ class RaceChart(FocusPlot):
         for scatter in (self.crossings, self.glitches, self.notes):
             scatter.sigClicked.connect(self._on_scatter_clicked)
 
+        self.projections = Projections(item)
         self.now_line = pg.InfiniteLine(angle=90)
         item.addItem(self.now_line, ignoreBounds=True)
         self.selected_line = pg.InfiniteLine(
@@ -250,6 +257,7 @@ class RaceChart(FocusPlot):
             self._stars = stars
             self._draw_crossings()
         self.edge.take(analysis, self.session.events)
+        self.projections.show(analysis, self._line_colour, self.plot_y)
         end = self._end_ms()
         if end is not None:
             self.axis.set_reference(end)
@@ -282,6 +290,10 @@ class RaceChart(FocusPlot):
             )
         self.crossings.setData(spots)
 
+    def _line_colour(self, handle: str) -> str:
+        """A competitor's colour as its curve is drawn (readable on the plot's background)."""
+        return theme.readable(self.session.colour(handle), self.scheme().plot_bg, 3.0)
+
     def plot_y(self, value: float) -> float:
         """Where a count is drawn: itself, or its logarithm on a log axis."""
         return float(np.log10(max(value, 1))) if self.log_y else float(value)
@@ -309,7 +321,7 @@ class RaceChart(FocusPlot):
         if end is None or span is None:
             return
         width = min(self.span_ms, max(end - span[0], 60_000))
-        x0, x1 = (end - width) / 1000, (end + width * 0.04) / 1000
+        x0, x1 = (end - width) / 1000, (end + self._room_ahead(end, width)) / 1000
         vb = self.getViewBox()
         (c0, c1), _ = vb.viewRange()
         # Live, the edge moves a pixel every few seconds: until it has, the view stays
@@ -322,6 +334,29 @@ class RaceChart(FocusPlot):
             self._draw_curves()  # drawn once for the new range, before the counts are fitted
             self._fit_y(int(x0 * 1000), end, steady=True)
         self.settle()
+
+    def _room_ahead(self, end: int, width: int) -> float:
+        """Room right of the newest reading: a margin, or enough to show the first projected finish.
+
+        Only a finish within a third of the view's width is brought into it (see
+        .projections), and the room grows in a few steps, so a projection that
+        moves a little with each reading does not move the view (nor redraw the axes).
+        """
+        seen = self.session.analysis.forecast
+        etas = [
+            p.eta_ms
+            for h, p in (seen.projections.items() if seen is not None else ())
+            if h in self.pair_handles() and not p.crossed and p.eta_ms is not None
+        ]
+        ahead = (min(etas) - end) * 1.05 if etas else 0.0
+        for share in ROOM_STEPS:
+            if ahead <= width * share:
+                return width * share
+        return width * ROOM_STEPS[0]  # too far off to show: the usual margin
+
+    def pair_handles(self) -> list[str]:
+        """The head-to-head pair's handles."""
+        return [c.handle for c in self.session.competitors[:2]]
 
     def _fit_y(self, start_ms: int, end_ms: int, steady: bool = False) -> None:
         """Fit the head-to-head pair (and the milestone when it is near) in the view.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -48,6 +50,19 @@ def count_unit(session: Session) -> str:
 def lead_changes_text(n: int) -> str:
     """The number of lead changes in words: "1 lead change", "3 lead changes"."""
     return f"{fmt.count(n)} lead change{'' if n == 1 else 's'}"
+
+
+RANGE_HELP = (
+    "The projected time and, after it, the range the crossing falls in 8 times out of 10, "
+    "judging by how far such projections were off earlier in this race (Help ▸ Forecasts)"
+)
+
+
+def eta_range(stats: CompetitorStats, zone: ZoneInfo) -> str:
+    """The 80% range of a projected crossing, "23:05–23:40" ("" when there is none)."""
+    if stats.eta_low_ms is None or stats.eta_high_ms is None:
+        return ""
+    return f"{fmt.clock(stats.eta_low_ms, zone)}–{fmt.clock(stats.eta_high_ms, zone)}"
 
 
 class FocusFrame(QFrame):
@@ -201,10 +216,17 @@ class CompetitorCard(FocusFrame):
             self.to_go.setText("–" if stats.to_go is None else f"{fmt.count(stats.to_go)} to go")
             if stats.eta_ms is None:
                 self.eta.setText("ETA –")
+                self.eta.setToolTip("No projection: too few fresh readings, or not gaining")
             else:
                 now = self.session.analysis.as_of_ms or stats.eta_ms
+                away = f"in {fmt.duration(stats.eta_ms - now)}"
                 self.eta.setText(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
-                self.eta_in.setText(f"in {fmt.duration(stats.eta_ms - now)}")
+                spread = eta_range(stats, zone)
+                # The range says more than how far off the point is: it gets the line.
+                self.eta_in.setText(f"80%: {spread}" if spread else away)
+                tip = f"{away}. {RANGE_HELP}" if spread else away
+                self.eta.setToolTip(tip)
+                self.eta_in.setToolTip(tip)
         self.speak(stats, milestone)
 
     def spoken(self, stats: CompetitorStats | None, milestone: int) -> tuple[str, str]:
@@ -240,7 +262,9 @@ class CompetitorCard(FocusFrame):
             if stats.eta_ms is not None:
                 parts.append(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
                 now = a.as_of_ms or stats.eta_ms
-                details.append(f"ETA in {fmt.duration(stats.eta_ms - now)}")
+                spread = eta_range(stats, zone).replace("–", " and ")
+                within = f", 80% likely between {spread}" if spread else ""
+                details.append(f"ETA in {fmt.duration(stats.eta_ms - now)}{within}")
         if stats is not None:
             change = [f"{fmt.signed(stats.change_last_hour)} in the last hour"]
             if stats.rate_per_hour is not None:
@@ -345,8 +369,10 @@ def race_state_text(session: Session) -> tuple[str, str]:
     elif a.leader is not None:
         headline = f"{session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
         if a.projected_winner:
+            chance = a.projected_probability
+            odds = f" ({chance:.0%})" if chance is not None and chance < 1 else ""
             detail = (
-                f"Projected winner: {session.name(a.projected_winner)} "
+                f"Projected winner: {session.name(a.projected_winner)}{odds} "
                 f"· {lead_changes_text(len(a.lead_changes))}"
             )
         else:

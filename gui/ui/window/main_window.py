@@ -333,6 +333,12 @@ class MainWindow(QMainWindow):
 
         return self._open_help(GettingStartedDialog(self))
 
+    def show_forecast_help(self) -> QDialog:
+        """Help ▸ Forecasts: what the ETA's range and the winner's chance mean."""
+        from ..dialogs.help import ForecastsDialog
+
+        return self._open_help(ForecastsDialog(self))
+
     @staticmethod
     def _open_help(dialog: QDialog) -> QDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

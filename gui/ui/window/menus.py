@@ -131,6 +131,7 @@ MENUS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
         "&Help",
         (
             Item("&Getting Started", "show_getting_started"),
+            Item("&Forecasts", "show_forecast_help"),
             Item("&Keyboard Shortcuts", "show_shortcuts", SHORTCUTS_KEYS, "shortcuts_action"),
             Item("Open the &2009 Race", "open_sample"),
             SEPARATOR,

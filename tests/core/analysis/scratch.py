@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from photofinish.core.analysis.forecast import forecast
 from photofinish.core.analysis.glitches import (
     GLITCH_MIN_ABS,
     NEIGHBOUR_REACH,
@@ -129,15 +130,17 @@ def scratch_analyse(
         comp.handle: competitor_stats(comp.handle, clean[comp.handle], crossings, race, stale, end)
         for comp in comps
     }
+    # The forecast is a pure function of the clean readings up to the moment: worked out
+    # here from this analysis's own clean arrays, so any difference in them shows.
+    ahead = forecast(race.milestone, comps, clean, crossings, end, stale)
+    for handle, projection in (ahead.projections if ahead is not None else {}).items():
+        if not projection.crossed:
+            stats[handle].eta_ms = projection.eta_ms
+            stats[handle].eta_low_ms = projection.eta_low_ms
+            stats[handle].eta_high_ms = projection.eta_high_ms
     projected: str | None = None
-    if winner is None and len(comps) >= 2:
-        etas = [
-            (stats[c.handle].eta_ms, c.position, c.handle)
-            for c in comps[:2]
-            if stats[c.handle].eta_ms is not None
-        ]
-        if etas:
-            projected = min(etas)[2]
+    if winner is None and len(comps) >= 2 and ahead is not None:
+        projected = ahead.winner
 
     result = RaceAnalysis(
         race=race,
