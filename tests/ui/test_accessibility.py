@@ -95,7 +95,7 @@ def test_scoreboard_cards_are_sentences_that_follow_the_race(window):
     )
     assert spoken_description(first) == (
         "+3,279 in the last hour, 55 per minute, ETA in 2 h 33 min, "
-        "80% likely between 22:43 and 23:38"
+        "80% likely between 22:42 and 23:39"
     )
     assert spoken_name(state) == "Race: Ashton Kutcher leads by 33"
     assert spoken_description(state) == "Projected winner: Ashton Kutcher (64%) · 1 lead change"
