@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .parser import STDIO, UsageError
 
@@ -22,6 +23,18 @@ def writable_target(path: str) -> Path:
     if not os.access(parent, os.W_OK):
         raise UsageError(f"{p}: folder {parent} is not writable")
     return p
+
+
+def moment(command: str, text: str | None, zone: ZoneInfo) -> int | None:
+    """``--at``: a time as typed (in the race's zone unless it names one), in UTC milliseconds."""
+    if not text:
+        return None
+    from ..core.importing.values import parse_timestamp
+
+    try:
+        return parse_timestamp(text, zone)
+    except ValueError as exc:
+        raise UsageError(f"{command}: --at: {exc}") from None
 
 
 def has_display() -> bool:

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from ..core.model import zone_of
 from ..core.store import Store
+from .common import moment
 from .parser import UsageError
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """Print the forecast (as of --at), or the backtest."""
-    from ..core.importing.values import parse_timestamp
     from ..core.jobs.forecasts import backtest_data, forecast_data
 
     with Store.open(args.session, read_only=True) as store:
@@ -31,13 +31,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
                 end="",
             )
             return 0
-        at_ms = None
-        if args.at:
-            try:
-                at_ms = parse_timestamp(args.at, zone)
-            except ValueError as exc:
-                raise UsageError(f"forecast: --at: {exc}") from None
-        data = forecast_data(store, at_ms)
+        data = forecast_data(store, moment("forecast", args.at, zone))
     print(
         json.dumps(data, indent=2)
         if args.json

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.model import zone_of
 from ..core.store import Store
-from .common import has_display, writable_target
+from .common import has_display, moment, writable_target
 from .parser import UsageError
 
 
@@ -31,20 +31,13 @@ def _time_range(command: str, zone: ZoneInfo, texts: list[str] | None) -> tuple[
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
     """Render the window, or just the chart, offscreen to PNG (or the chart to SVG)."""
-    from ..core.importing.values import parse_timestamp
-
     fmt = args.format or ("svg" if Path(args.out).suffix.lower() == ".svg" else "png")
     if fmt == "svg" and not args.chart_only:
         raise UsageError("screenshot: SVG is for the chart alone; add --chart-only")
     out = writable_target(args.out)
     with Store.open(args.session, read_only=True) as store:
         zone = zone_of(store.race().display_tz)
-    at_ms = None
-    if args.at:
-        try:
-            at_ms = parse_timestamp(args.at, zone)
-        except ValueError as exc:
-            raise UsageError(f"screenshot: --at: {exc}") from None
+    at_ms = moment("screenshot", args.at, zone)
     range_ms = _time_range("screenshot", zone, args.range)
     if not has_display():
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
