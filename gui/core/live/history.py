@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from .fetch import Fetch, FetchError
 from .replies import ReadingError, missing_text
+from .retry import MAX_WAIT_S, rate_limit_reset_s, retry_after_s
 from .specs import HttpRequest, SourceSpec, request_for
 
 HISTORY_SOURCE = "history"  # the source written on readings that come from a history
@@ -211,14 +212,13 @@ def _rate_limit_wait(
     """Seconds to wait when GitHub says the rate limit is used up (403 or 429), else None."""
     if status not in (403, 429):
         return None
-    remaining = headers.get("x-ratelimit-remaining")
-    limited = status == 429 or remaining == "0" or b"rate limit" in body.lower()
+    reset = rate_limit_reset_s(headers, now)
+    limited = status == 429 or reset is not None or b"rate limit" in body.lower()
     if not limited:
         return None
-    retry_after = headers.get("retry-after", "")
-    if retry_after.isdigit():
-        return float(retry_after)
-    reset = headers.get("x-ratelimit-reset", "")
-    if reset.isdigit():
-        return max(float(reset) - now, 0.0) + 1.0
+    told = retry_after_s(headers, now)
+    if told is not None:
+        return min(told, MAX_WAIT_S)
+    if reset is not None:
+        return min(reset + 1.0, MAX_WAIT_S)  # a second's margin past the reset
     return 60.0  # GitHub's advice when it names no time: wait a minute

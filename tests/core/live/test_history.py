@@ -152,7 +152,8 @@ def test_empty_weeks_keep_the_total():
 def test_a_rate_limit_halfway_is_waited_out_and_the_same_page_read_again():
     history = weeks(70)
     limited = documented("github-rate-limited")
-    clock = [1_000_000.0]
+    start = 1_800_000_000.0  # an epoch time, as GitHub's reset is
+    clock = [start]
     limited["headers"]["x-ratelimit-reset"] = str(int(clock[0]) + 30)
     pages = Pages(history, {2: limited})
     slept: list[float] = []
@@ -176,7 +177,7 @@ def test_a_rate_limit_halfway_is_waited_out_and_the_same_page_read_again():
     assert pages.asked[1] == pages.asked[2]  # page 2 again after the wait
     assert 30 <= sum(slept) <= 32 and result.waited_s == sum(slept)
     waiting = [until for _, until in progress if until]
-    assert waiting and waiting[0] == pytest.approx(1_000_031.0)
+    assert waiting and waiting[0] == pytest.approx(start + 31.0)
 
 
 def test_closing_keeps_the_pages_stored_and_asks_no_more():
