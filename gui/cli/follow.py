@@ -12,7 +12,7 @@ from ..core.live.fetch import Fetch, fetcher
 from ..core.live.history import HISTORY_SOURCE, has_history, history_steps, no_history_text
 from ..core.live.lookup import LookupError, Profile, look_up, parse_target
 from ..core.live.replies import ReadingError
-from ..core.live.specs import SourceSpec, SpecError, secret_allowed
+from ..core.live.specs import SourceSpec, SpecError, secret_to_send
 from ..core.model import Competitor, Snapshot, SourceConfig
 from ..core.steps import run_with_progress
 from ..core.store import Store
@@ -27,11 +27,13 @@ class Unreachable(Exception):
 
 def secret_of(spec: SourceSpec) -> str:
     """The key or token this source's requests carry (from the environment or the settings)."""
-    if not spec.secret_name or not secret_allowed(spec):
-        return ""
-    from ..settings import secret_for  # QSettings: loaded only when a key is needed
 
-    return secret_for(spec.secret_name)
+    def from_settings(name: str) -> str:
+        from ..settings import secret_for  # QSettings: loaded only when a key is needed
+
+        return secret_for(name)
+
+    return secret_to_send(spec, from_settings)
 
 
 def find(text: str, base_url: str | None, fetch: Fetch | None = None) -> Profile:

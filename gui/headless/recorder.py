@@ -21,7 +21,7 @@ from ..core.live.specs import (
     SpecError,
     parse_spec,
     request_for,
-    secret_allowed,
+    secret_to_send,
 )
 from ..core.model import KIND_SOURCE, Event, Snapshot, SourceConfig, zone_of
 from ..core.store import Store
@@ -84,8 +84,7 @@ def plan_feeds(
     for c in configs:
         try:
             spec = parse_spec(c.spec, c.base_url)
-            allowed = spec.secret_name and secret_allowed(spec)
-            secret = secrets(spec.secret_name) if allowed and spec.secret_name else ""
+            secret = secret_to_send(spec, secrets)
             if spec.is_http:
                 request_for(spec, secret)  # fails now, not later, when a key is missing
         except SpecError as exc:

@@ -20,17 +20,11 @@ from ..core.live.fetch import Fetch, fetcher
 from ..core.live.history import HistoryResult, history_steps
 from ..core.live.lookup import LookupError, look_up
 from ..core.live.replies import ReadingError
-from ..core.live.specs import SourceSpec, secret_allowed
+from ..core.live.specs import SourceSpec, secret_to_send
 
 log = logging.getLogger(__name__)
 
 Secrets = Callable[[str], str]
-
-
-def _secret(spec: SourceSpec, secrets: Secrets) -> str:
-    if not spec.secret_name or not secret_allowed(spec):
-        return ""
-    return secrets(spec.secret_name)
 
 
 class Lookups(QObject):
@@ -51,7 +45,7 @@ class Lookups(QObject):
         """Start looking ``spec`` up; returns the token its answer will carry."""
         self._next += 1
         token = self._next
-        secret = _secret(spec, self._secrets)  # read here: settings belong to this thread
+        secret = secret_to_send(spec, self._secrets)  # read here: settings belong to this thread
         fetch = self._fetch or fetcher([secret])
 
         def work() -> None:
@@ -96,7 +90,7 @@ class HistoryLoad(QObject):
         self.handle = handle
         self.spec = spec
         self.current = current
-        self._secret = _secret(spec, secrets)
+        self._secret = secret_to_send(spec, secrets)
         self._fetch = fetch or fetcher([self._secret])
         self._stop = threading.Event()
         self._stored = threading.Event()

@@ -14,7 +14,7 @@ from PySide6.QtNetwork import QNetworkAccessManager
 from ..core.errors import StoreError, storage_problem
 from ..core.importing.report import ParsedRow
 from ..core.live.source_state import SourceStatus
-from ..core.live.specs import SourceSpec, SpecError, parse_spec, secret_allowed
+from ..core.live.specs import SourceSpec, SpecError, parse_spec, secret_to_send
 from ..core.model import KIND_SOURCE, ORIGIN_SOURCE, Event, Snapshot, SourceConfig
 from .file import FilePoller
 from .http import TIMEOUT_MS, HttpPoller
@@ -158,12 +158,7 @@ class SourceRunner(QObject):
         if config.handle.lower() not in self._handles:
             raise SpecError(f"no competitor {config.handle!r} in this race")
         if spec.is_http:
-            secret = ""
-            if spec.secret_name:
-                if secret_allowed(spec):
-                    secret = self.secret_for(spec.secret_name)
-                else:
-                    log.info("Not sending a key to %s: not the service's own host", spec.base_url)
+            secret = secret_to_send(spec, self.secret_for)
             interval = effective_interval(
                 spec, config.interval_s, bool(secret), self.own_server_floor_s
             )

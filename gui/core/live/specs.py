@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from jsonpointer import JsonPointer, JsonPointerException
+
+log = logging.getLogger(__name__)
 
 
 class SpecError(ValueError):
@@ -407,6 +410,16 @@ def secret_allowed(spec: SourceSpec) -> bool:
     host = (urlsplit(spec.base_url).hostname or "").lower()
     default = (urlsplit(DEFAULT_BASES.get(spec.kind, "")).hostname or "").lower()
     return host in _LOOPBACK or host == default
+
+
+def secret_to_send(spec: SourceSpec, secrets: Callable[[str], str]) -> str:
+    """The key this source's requests carry, looked up by name; "" if it needs none or may not."""
+    if not spec.secret_name:
+        return ""
+    if not secret_allowed(spec):
+        log.info("Not sending a key to %s: not the service's own host", spec.base_url)
+        return ""
+    return secrets(spec.secret_name)
 
 
 def secret_from_env(name: str, env: Mapping[str, str] | None = None) -> str:

@@ -20,6 +20,7 @@ from photofinish.core.live.specs import (
     redact,
     request_for,
     secret_from_env,
+    secret_to_send,
 )
 
 JSON = "application/json"
@@ -293,6 +294,23 @@ def test_secret_from_env_prefers_photofinish_names():
     assert secret_from_env("github_token", {"PHOTOFINISH_GITHUB_TOKEN": " ", "GITHUB_TOKEN": "g"})
     assert secret_from_env("youtube_key", {"YOUTUBE_API_KEY": "yk"}) == "yk"
     assert secret_from_env("youtube_key", {}) == ""
+
+
+def test_a_key_is_looked_up_only_for_the_service_itself_or_this_computer():
+    asked: list[str] = []
+
+    def secrets(name: str) -> str:
+        asked.append(name)
+        return "ghp_SECRET"
+
+    assert secret_to_send(parse_spec("github-followers:octo"), secrets) == "ghp_SECRET"
+    local = parse_spec("github-followers:octo", "http://127.0.0.1:8080")
+    assert secret_to_send(local, secrets) == "ghp_SECRET"
+    assert asked == ["github_token", "github_token"]
+    elsewhere = parse_spec("github-followers:octo", "https://evil.example.org")
+    assert secret_to_send(elsewhere, secrets) == ""
+    assert secret_to_send(parse_spec("bluesky:alice.bsky.social"), secrets) == ""
+    assert asked == ["github_token", "github_token"]  # never asked for the others
 
 
 def test_secret_from_env_reads_os_environ(monkeypatch):
