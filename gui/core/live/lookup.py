@@ -64,15 +64,19 @@ class Profile:
         }
 
 
+def _is_spec(text: str) -> bool:
+    kind, sep, _ = text.partition(":")
+    return bool(sep) and kind.lower() in KINDS
+
+
+def _is_link(text: str) -> bool:
+    return bool(re.match(r"(?i)https?://", text) or re.match(r"[\w.-]+\.[a-z]{2,}/", text, re.I))
+
+
 def names_a_source(text: str) -> bool:
     """Whether text names its own service (a profile link or a spec), unlike a bare handle."""
     text = text.strip()
-    kind, sep, _ = text.partition(":")
-    return bool(
-        (sep and kind.lower() in KINDS)
-        or re.match(r"(?i)https?://", text)
-        or re.match(r"[\w.-]+\.[a-z]{2,}/", text, re.I)
-    )
+    return _is_spec(text) or _is_link(text)
 
 
 def parse_target(text: str, platform: str | None = None, base_url: str | None = None) -> SourceSpec:
@@ -83,10 +87,9 @@ def parse_target(text: str, platform: str | None = None, base_url: str | None = 
     text = text.strip()
     if not text:
         raise SpecError("paste a profile link or type a handle")
-    kind, sep, _ = text.partition(":")
-    if sep and kind.lower() in KINDS:
+    if _is_spec(text):
         return parse_spec(text, base_url)
-    if re.match(r"(?i)https?://", text) or re.match(r"[\w.-]+\.[a-z]{2,}/", text, re.I):
+    if _is_link(text):
         return parse_spec(_from_link(text), base_url)
     if re.fullmatch(r"@?[^\s@/]+@[^\s@/]+\.[^\s@/]+", text):
         return parse_spec(f"mastodon:{text}", base_url)
