@@ -64,9 +64,7 @@ class CompetitorStats:
     crossed_at_ms: int | None = None
     change_last_hour: int | None = None
     rate_per_hour: float | None = None
-    eta_ms: int | None = None  # the forecast's crossing time (see .forecast) and its 80% range
-    eta_low_ms: int | None = None
-    eta_high_ms: int | None = None
+    eta_ms: int | None = None  # the forecast's crossing time (its range: RaceAnalysis.projection)
     to_go: int | None = None
 
 
@@ -88,7 +86,6 @@ class RaceAnalysis:
     projected_winner: str | None
     stats: dict[str, CompetitorStats]
     forecast: Forecast | None = None
-    projected_probability: float | None = None  # how likely the projected winner is first
     events: list[Event] = field(default_factory=list)
     kept: list[Glitch] = field(default_factory=list)  # readings the user said are real
     # The newest reading when it jumps like a glitch: held out of the figures
@@ -99,6 +96,17 @@ class RaceAnalysis:
     # Per competitor, the position in ``clean`` of the first count at or above
     # each mark (the milestone, the "to go" thresholds); None where there is none.
     firsts: dict[str, dict[int, int | None]] = field(default_factory=dict)
+
+    def projection(self, handle: str) -> Projection | None:
+        """The forecast's projection for ``handle`` (its ETA and 80% range), if any."""
+        return None if self.forecast is None else self.forecast.projections.get(handle)
+
+    @property
+    def projected_probability(self) -> float | None:
+        """How likely the projected winner is to be first; None once there is a winner."""
+        if self.projected_winner is None or self.forecast is None:
+            return None
+        return self.forecast.winner_probability
 
     @property
     def pair(self) -> tuple[str, str] | None:

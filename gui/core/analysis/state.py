@@ -225,16 +225,10 @@ class RaceState:
         ahead = forecast(race.milestone, comps, clean, crossings, end, stale)
         for handle, projection in (ahead.projections if ahead is not None else {}).items():
             if not projection.crossed and handle in stats:
-                st = stats[handle]
-                st.eta_ms, st.eta_low_ms, st.eta_high_ms = (
-                    projection.eta_ms,
-                    projection.eta_low_ms,
-                    projection.eta_high_ms,
-                )
+                stats[handle].eta_ms = projection.eta_ms
         projected: str | None = None
-        chance: float | None = None
         if winner is None and len(comps) >= 2 and ahead is not None:
-            projected, chance = ahead.winner, ahead.winner_probability
+            projected = ahead.winner
         result = RaceAnalysis(
             race=race,
             competitors=list(comps),
@@ -250,7 +244,6 @@ class RaceState:
             projected_winner=projected,
             stats=stats,
             forecast=ahead,
-            projected_probability=chance,
             kept=sorted(
                 (g for s in sides.values() for g in s.kept), key=lambda g: (g.at_ms, g.handle)
             ),

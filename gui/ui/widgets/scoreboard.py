@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QColor, QFocusEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ...core.analysis.result import CompetitorStats
+from ...core.analysis.result import CompetitorStats, Projection
 from ...core.model import Competitor
 from ...session import Session
 from .. import fmt, forms, theme
@@ -58,11 +58,11 @@ RANGE_HELP = (
 )
 
 
-def eta_range(stats: CompetitorStats, zone: ZoneInfo) -> str:
+def eta_range(projection: Projection | None, zone: ZoneInfo) -> str:
     """The 80% range of a projected crossing, "23:05–23:40" ("" when there is none)."""
-    if stats.eta_low_ms is None or stats.eta_high_ms is None:
+    if projection is None or projection.eta_low_ms is None or projection.eta_high_ms is None:
         return ""
-    return f"{fmt.clock(stats.eta_low_ms, zone)}–{fmt.clock(stats.eta_high_ms, zone)}"
+    return f"{fmt.clock(projection.eta_low_ms, zone)}–{fmt.clock(projection.eta_high_ms, zone)}"
 
 
 class FocusFrame(QFrame):
@@ -221,7 +221,7 @@ class CompetitorCard(FocusFrame):
                 now = self.session.analysis.as_of_ms or stats.eta_ms
                 away = f"in {fmt.duration(stats.eta_ms - now)}"
                 self.eta.setText(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
-                spread = eta_range(stats, zone)
+                spread = eta_range(self.session.analysis.projection(stats.handle), zone)
                 # The range says more than how far off the point is: it gets the line.
                 self.eta_in.setText(f"80%: {spread}" if spread else away)
                 tip = f"{away}. {RANGE_HELP}" if spread else away
@@ -262,7 +262,7 @@ class CompetitorCard(FocusFrame):
             if stats.eta_ms is not None:
                 parts.append(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
                 now = a.as_of_ms or stats.eta_ms
-                spread = eta_range(stats, zone).replace("–", " and ")
+                spread = eta_range(a.projection(comp.handle), zone).replace("–", " and ")
                 within = f", 80% likely between {spread}" if spread else ""
                 details.append(f"ETA in {fmt.duration(stats.eta_ms - now)}{within}")
         if stats is not None:

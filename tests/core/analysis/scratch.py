@@ -136,8 +136,6 @@ def scratch_analyse(
     for handle, projection in (ahead.projections if ahead is not None else {}).items():
         if not projection.crossed:
             stats[handle].eta_ms = projection.eta_ms
-            stats[handle].eta_low_ms = projection.eta_low_ms
-            stats[handle].eta_high_ms = projection.eta_high_ms
     projected: str | None = None
     if winner is None and len(comps) >= 2 and ahead is not None:
         projected = ahead.winner
