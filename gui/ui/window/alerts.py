@@ -62,9 +62,10 @@ class Alerts(QObject):
         self.notices.clicked.connect(self._on_notices_clicked)
         self.choice = alert_choice(session.path)
         # Everything stored when the window opens happened before: never told live.
-        self.told = {e.key for e in session.complete_analysis().events if e.key}
+        opened = session.complete_analysis()
+        self.told = {e.key for e in opened.events if e.key}
         self.replayed: set[str] = set()  # what a replay has reached (told if asked to)
-        self._projected = session.complete_analysis().projected_winner
+        self._projected = opened.projected_winner
         self._candidate: tuple[str | None, float] | None = None
         self._troubled: set[str] = set()  # sources told as failing, until they work again
         session.events_added.connect(self._on_session_events_added)

@@ -61,7 +61,8 @@ class HistoryFetch(QObject):
         for source in self.session.sources():
             try:
                 spec = parse_spec(source.spec, source.base_url)
-            except SpecError:
+            except SpecError as exc:  # the live sources say so too; no history to fetch
+                log.info("No history for %s's source %r: %s", source.handle, source.spec, exc)
                 continue
             if has_history(spec):
                 found.append((source.handle, spec))
