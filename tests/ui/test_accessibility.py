@@ -83,7 +83,7 @@ def test_scoreboard_cards_are_sentences_that_follow_the_race(window):
     )
     assert spoken_name(second).startswith("CNN Breaking News, @cnnbrk: 1,011,617 followers, ")
     assert "trails by 17,495" in spoken_name(second)
-    assert spoken_name(state) == "Race: aplusk first, by 1,761"
+    assert spoken_name(state) == "Race: Ashton Kutcher first, by 1,761"
     # Back before the finish, the same cards read the race of that moment.
     session.set_as_of(BEFORE_MS)
     assert spoken_name(first) == (

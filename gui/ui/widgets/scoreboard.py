@@ -360,12 +360,9 @@ def race_state_text(session: Session) -> tuple[str, str]:
     milestone = session.race.milestone
     if a.winner is not None:
         margin = "" if a.margin_at_finish is None else f", by {fmt.count(a.margin_at_finish)}"
-        headline = f"{a.winner} first{margin}"
+        headline = f"{session.name(a.winner)} first{margin}"
         crossed = a.crossings[a.winner].at_ms
-        detail = (
-            f"{session.name(a.winner)} reached {fmt.count(milestone)} at "
-            f"{fmt.local(crossed, session.zone, '%a %H:%M')}"
-        )
+        detail = f"Reached {fmt.count(milestone)} at {fmt.local(crossed, session.zone, '%a %H:%M')}"
     elif a.leader is not None:
         headline = f"{session.name(a.leader)} leads by {fmt.count(a.current_lead)}"
         if a.projected_winner:

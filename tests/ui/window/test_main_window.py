@@ -25,7 +25,7 @@ def test_title_and_panes(window):
     assert window.windowTitle() == (
         "Photo Finish — Kutcher vs CNN: the race to a million followers (April 2009)"
     )
-    assert window.scoreboard.headline_text() == "aplusk first, by 1,761"
+    assert window.scoreboard.headline_text() == "Ashton Kutcher first, by 1,761"
     assert "America/Los_Angeles" in window.zone_label.text()
     assert window.log_panel.model.rowCount() == len(window.session.events) > 20
 
@@ -89,7 +89,7 @@ def test_appending_snapshots_updates_scoreboard_chart_and_log(qtbot, tmp_path):
     rows_before = win.log_panel.model.rowCount()
     with qtbot.waitSignal(session.events_added, timeout=2000):
         session.append([Snapshot(base + 60_000, "a", 1000), Snapshot(base + 60_000, "b", 960)])
-    assert win.scoreboard.headline_text() == "a first, by 40"
+    assert win.scoreboard.headline_text() == "Alpha first, by 40"
     assert win.log_panel.model.rowCount() > rows_before
     kinds = {win.log_panel.model.event_at(r).kind for r in range(win.log_panel.model.rowCount())}
     assert {"lead_change", "crossed"} <= kinds
@@ -122,11 +122,11 @@ def test_replay_reaches_the_first_crossing(qtbot, sample_session, tmp_path):
     start, speed = replay_plan(sample_session)
     assert 60 <= (CROSS_MS - start) / speed / 1000 <= 120  # the demo's ~90 seconds
     assert win.replay_bar.replayer.playing
-    assert win.scoreboard.headline_text() != "aplusk first, by 1,761"
+    assert win.scoreboard.headline_text() != "Ashton Kutcher first, by 1,761"
     # Play the rest in about two seconds of wall time, through the real timer.
     win.replay_bar.set_speed((CROSS_MS - start) / 2000)
     qtbot.waitUntil(
-        lambda: win.scoreboard.headline_text() == "aplusk first, by 1,761", timeout=15_000
+        lambda: win.scoreboard.headline_text() == "Ashton Kutcher first, by 1,761", timeout=15_000
     )
     assert [c.leader for c in sample_session.analysis.lead_changes] == [
         "aplusk",
