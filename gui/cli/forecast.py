@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,11 +60,14 @@ def forecast_text(
         elif comp["eta"] is None:
             lines.append(f"  {who}: {comp['count']:,}, not gaining: no finish in sight")
         else:
+            low, high = (datetime.fromisoformat(comp[k]) for k in ("eta_low", "eta_high"))
+            # A week apart, a day's name alone would not say which week.
+            shape = "%a %H:%M" if high - low < timedelta(days=5) else "%a %d %b %H:%M"
             lines.append(
                 f"  {who}: {comp['count']:,} at {comp['rate_per_hour']:,.0f} an hour; reaches "
                 f"{milestone:,} about {_local(comp['eta'], zone)} (80% between "
-                f"{_local(comp['eta_low'], zone, '%a %H:%M')} and "
-                f"{_local(comp['eta_high'], zone, '%a %H:%M')})"
+                f"{_local(comp['eta_low'], zone, shape)} and "
+                f"{_local(comp['eta_high'], zone, shape)})"
             )
     winner = data["projected_winner"]
     if winner is not None:

@@ -46,11 +46,14 @@ def local(at_ms: int | None, zone: ZoneInfo, fmt: str = "%a %d %b %H:%M") -> str
     return f"{dt.strftime(fmt)} {dt.tzname()}"
 
 
-def clock(at_ms: int | None, zone: ZoneInfo) -> str:
-    """Hours and minutes in the display zone, without the zone (beside a time that names it)."""
+def clock(at_ms: int | None, zone: ZoneInfo, pattern: str = "%H:%M") -> str:
+    """Hours and minutes (or ``pattern``) in the display zone, without the zone's name.
+
+    For a time beside another that names the zone.
+    """
     if at_ms is None:
         return "–"
-    return datetime.fromtimestamp(at_ms / 1000, tz=zone).strftime("%H:%M")
+    return datetime.fromtimestamp(at_ms / 1000, tz=zone).strftime(pattern)
 
 
 def short_time(at_ms: int | None, zone: ZoneInfo) -> str:

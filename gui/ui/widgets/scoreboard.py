@@ -58,11 +58,33 @@ RANGE_HELP = (
 )
 
 
-def eta_range(projection: Projection | None, zone: ZoneInfo) -> str:
-    """The 80% range of a projected crossing, "23:05–23:40" ("" when there is none)."""
+HOUR_MS = 3600 * 1000
+
+
+def eta_range(projection: Projection | None, zone: ZoneInfo, full: bool = False) -> str:
+    """The 80% range of a projected crossing ("" when there is none).
+
+    Short, for the card, with no more precision than the range has:
+    "23:05–23:40" (under 12 hours: near the ETA, whose day the card shows),
+    "Sat 02:00–22:00" (within a day), "Thu–Mon" (within 5 days), "16 Apr–23 Apr".
+    ``full`` keeps the minutes, naming the days when they differ,
+    "Thu 18:59–Mon 04:08" (or the dates), for the tooltip and the spoken card.
+    """
     if projection is None or projection.eta_low_ms is None or projection.eta_high_ms is None:
         return ""
-    return f"{fmt.clock(projection.eta_low_ms, zone)}–{fmt.clock(projection.eta_high_ms, zone)}"
+    low, high = projection.eta_low_ms, projection.eta_high_ms
+    span = high - low
+    if full:
+        pattern = "%d %b %H:%M" if span >= 5 * 24 * HOUR_MS else "%a %H:%M"
+        if fmt.clock(low, zone, "%x") == fmt.clock(high, zone, "%x"):
+            pattern = "%H:%M"
+        return f"{fmt.clock(low, zone, pattern)}–{fmt.clock(high, zone, pattern)}"
+    if span < 12 * HOUR_MS:
+        return f"{fmt.clock(low, zone)}–{fmt.clock(high, zone)}"
+    if span < 24 * HOUR_MS and fmt.clock(low, zone, "%a") == fmt.clock(high, zone, "%a"):
+        return f"{fmt.clock(low, zone, '%a %H:%M')}–{fmt.clock(high, zone)}"
+    pattern = "%a" if span < 5 * 24 * HOUR_MS else "%d %b"
+    return f"{fmt.clock(low, zone, pattern)}–{fmt.clock(high, zone, pattern)}"
 
 
 class FocusFrame(QFrame):
@@ -221,10 +243,12 @@ class CompetitorCard(FocusFrame):
                 now = self.session.analysis.as_of_ms or stats.eta_ms
                 away = f"in {fmt.duration(stats.eta_ms - now)}"
                 self.eta.setText(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
-                spread = eta_range(self.session.analysis.projection(stats.handle), zone)
+                projection = self.session.analysis.projection(stats.handle)
+                spread = eta_range(projection, zone)
                 # The range says more than how far off the point is: it gets the line.
                 self.eta_in.setText(f"80%: {spread}" if spread else away)
-                tip = f"{away}. {RANGE_HELP}" if spread else away
+                whole = eta_range(projection, zone, full=True)
+                tip = f"{away}; 80% likely between {whole}. {RANGE_HELP}" if spread else away
                 self.eta.setToolTip(tip)
                 self.eta_in.setToolTip(tip)
         self.speak(stats, milestone)
@@ -262,7 +286,8 @@ class CompetitorCard(FocusFrame):
             if stats.eta_ms is not None:
                 parts.append(f"ETA {fmt.local(stats.eta_ms, zone, '%a %H:%M')}")
                 now = a.as_of_ms or stats.eta_ms
-                spread = eta_range(a.projection(comp.handle), zone).replace("–", " and ")
+                spread = eta_range(a.projection(comp.handle), zone, full=True)
+                spread = spread.replace("–", " and ")
                 within = f", 80% likely between {spread}" if spread else ""
                 details.append(f"ETA in {fmt.duration(stats.eta_ms - now)}{within}")
         if stats is not None:

@@ -139,6 +139,9 @@ def test_the_forecast_command_says_it_as_written(capsys, sample_path):
     assert done["projected_winner"] == "aplusk" and done["winner_probability"] == 1.0
     code, out, _ = run(capsys, "forecast", str(sample_path), "--at", "2009-04-16T16:00")
     assert "Forecast as of Thu 16 Apr 16:00 PDT" in out and "80% between" in out
+    # Days ahead, the range is wider than a week: its ends say their dates.
+    code, out, _ = run(capsys, "forecast", str(sample_path), "--at", "2009-04-15T12:00")
+    assert "(80% between Thu 16 Apr 18:59 and Thu 23 Apr 04:08)" in out
 
 
 def test_the_backtest_command(capsys, sample_path):

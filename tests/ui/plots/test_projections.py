@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QWidget
 
+from photofinish.core.analysis.result import Projection
+from photofinish.ui.widgets.scoreboard import eta_range
 from photofinish.ui.window.main_window import MainWindow
 
 
@@ -42,6 +46,31 @@ def test_a_replay_shows_each_sides_projection_as_it_stood(qtbot, sample_session)
     # After the finish there is nothing to project.
     session.set_as_of(None)
     assert not any(line.isVisible() for line in projections.lines.values())
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "short", "full"),
+    [
+        ("2009-04-16T23:05", "2009-04-16T23:40", "23:05–23:40", "23:05–23:40"),
+        ("2009-04-16T23:28", "2009-04-17T00:09", "23:28–00:09", "Thu 23:28–Fri 00:09"),
+        ("2009-04-18T02:00", "2009-04-18T22:00", "Sat 02:00–22:00", "02:00–22:00"),
+        ("2009-04-16T18:59", "2009-04-20T04:08", "Thu–Mon", "Thu 18:59–Mon 04:08"),
+        ("2009-04-16T18:59", "2009-04-23T04:08", "16 Apr–23 Apr", "16 Apr 18:59–23 Apr 04:08"),
+    ],
+)
+def test_the_cards_range_is_as_precise_as_the_range_is_narrow(low, high, short, full):
+    zone = ZoneInfo("America/Los_Angeles")
+
+    def at(text: str) -> int:
+        return int(datetime.fromisoformat(text).replace(tzinfo=zone).timestamp() * 1000)
+
+    eta = (at(low) + at(high)) // 2
+    p = Projection("aplusk", 990_000, at(low) - 3_600_000, 60.0, eta, at(low), at(high))
+    assert eta_range(p, zone) == short
+    assert eta_range(p, zone, full=True) == full
+    assert eta_range(None, zone) == ""
+    unprojected = Projection("aplusk", 990_000, at(low), None, None, None, None)
+    assert eta_range(unprojected, zone) == ""
 
 
 def test_the_gap_plot_marks_when_the_trailing_side_would_draw_level(qtbot, sample_session):
